@@ -1,0 +1,21 @@
+//! # dfdb-core
+//!
+//! The whole database engine of dfdb, free of any host: `#![no_std]` + `alloc`, no clock, no files, no
+//! environment. The native crate (`dfdb`) and the WebAssembly crate (`dfdb-web`) wrap it.
+//!
+//! Layers, bottom to top (each depends only on those below): [`value`], [`edn`], [`codec`],
+//! [`storage`], then the database itself.
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
+extern crate alloc;
+#[cfg(any(test, feature = "std"))]
+extern crate std;
+
+pub mod error;
+pub mod value;
+
+pub use error::{Error, ErrorKind, Result};
+pub use value::{Keyword, Symbol, Value};
