@@ -15,6 +15,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod error;
+pub mod storage;
 pub mod value;
 
 pub use error::{Error, ErrorKind, Result};

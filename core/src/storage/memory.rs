@@ -1,0 +1,1 @@
+//! In-memory storage (placeholder file; implemented by the storage work).
