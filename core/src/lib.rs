@@ -14,9 +14,22 @@ extern crate alloc;
 #[cfg(any(test, feature = "std"))]
 extern crate std;
 
+pub mod codec;
+pub mod db;
+pub mod edn;
 pub mod error;
+pub mod index;
+pub mod pull;
+pub mod query;
+pub mod schema;
 pub mod storage;
+pub mod tx;
 pub mod value;
+pub mod view;
 
 pub use error::{Error, ErrorKind, Result};
+pub use db::{Database, TimePoint};
+pub use index::{EntityId, Index};
+pub use tx::{Datom, TxInput, TxReport};
 pub use value::{Keyword, Symbol, Value};
+pub use view::View;

@@ -1,0 +1,434 @@
+//! The database: storage, schema, counters and the host's clock, tied together.
+//!
+//! ```
+//! use dfdb_core::{Database, Value, edn};
+//! let mut db = Database::in_memory();
+//! let report = db.transact_edn(r#"[{:db/id "ann" :person/name "Ann" :person/age 31}]"#).unwrap();
+//! let ann = report.tempids[&Value::str("ann")];
+//! let e = db.entity(ann).unwrap().unwrap();
+//! assert_eq!(e[&Value::kw("person/age")], Value::Int(31));
+//! ```
+
+use crate::codec::{decode_value, get_u64};
+use crate::index::{meta_key, space, tx_key, EntityId, Index, Prefix, FORMAT_VERSION, TX0};
+use crate::schema::{Attribute, Schema};
+use crate::storage::{Direction, KeyRange, MemoryStorage, Storage};
+use crate::tx::{meta, prepare, Counters, Datom, TxInput, TxReport};
+use crate::view::{Filter, View};
+use crate::{err, Error, Keyword, Result, Value};
+use alloc::boxed::Box;
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+
+/// A clock supplied by the host: milliseconds since the Unix epoch.
+pub type Clock = Box<dyn Fn() -> i64>;
+
+/// A listener called with every committed transaction's report.
+pub type Listener = Box<dyn FnMut(&TxReport)>;
+
+/// A dfdb database over any [`Storage`].
+pub struct Database {
+    storage: Box<dyn Storage>,
+    schema: Schema,
+    counters: Counters,
+    /// (tx id, instant) of every transaction, in order, for `as_of(instant)`.
+    tx_instants: Vec<(EntityId, i64)>,
+    clock: Option<Clock>,
+    listeners: BTreeMap<u64, Listener>,
+    next_listener: u64,
+}
+
+impl core::fmt::Debug for Database {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Database").field("counters", &self.counters).field("attributes", &self.schema.len()).finish()
+    }
+}
+
+/// A point in transaction time: a transaction id or an instant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimePoint {
+    /// Right after this transaction.
+    Tx(EntityId),
+    /// Right after the last transaction at or before this instant (ms since epoch).
+    Instant(i64),
+}
+
+impl Database {
+    /// A new, empty database in memory, without a clock (instants then come from the transactions).
+    pub fn in_memory() -> Self {
+        Database::fresh(Box::new(MemoryStorage::new()), None)
+    }
+
+    /// A database over an empty storage; the first transaction writes the format marker.
+    fn fresh(storage: Box<dyn Storage>, clock: Option<Clock>) -> Self {
+        Database {
+            storage,
+            schema: Schema::new(),
+            counters: Counters { next_eid: 1, next_tx: TX0, last_instant: 0 },
+            tx_instants: Vec::new(),
+            clock,
+            listeners: BTreeMap::new(),
+            next_listener: 0,
+        }
+    }
+
+    /// Opens the database kept in `storage` (an empty storage is a new database).
+    /// A storage written by another format version, or holding data that is not dfdb's, is refused
+    /// with kind `io`.
+    pub fn open(storage: Box<dyn Storage>, clock: Option<Clock>) -> Result<Self> {
+        let Some(bytes) = storage.get(&meta_key(meta::FORMAT))? else {
+            if storage.scan(KeyRange::all(), Direction::Forward)?.next().is_some() {
+                return Err(err!(Io, "storage is not empty but holds no dfdb format marker"));
+            }
+            return Ok(Database::fresh(storage, clock));
+        };
+        let (version, _) = get_u64(&bytes)?;
+        if version != FORMAT_VERSION {
+            return Err(err!(
+                Io,
+                "storage holds dfdb format version {version}; this build reads version {FORMAT_VERSION}"
+            ));
+        }
+        let (schema, counters, tx_instants) = load(&*storage)?;
+        Ok(Database { storage, schema, counters, tx_instants, clock, listeners: BTreeMap::new(), next_listener: 0 })
+    }
+
+    /// Opens with a schema map (`{:attr {:db/cardinality …}}`), applied as one transaction if it
+    /// changes anything.
+    pub fn open_with_schema(storage: Box<dyn Storage>, clock: Option<Clock>, schema: &Value) -> Result<Self> {
+        let mut db = Database::open(storage, clock)?;
+        db.ensure_schema(schema)?;
+        Ok(db)
+    }
+
+    /// Transacts the schema map's definitions that differ from the current schema.
+    pub fn ensure_schema(&mut self, schema: &Value) -> Result<()> {
+        let mut tx_data = Vec::new();
+        for (ident, props) in Schema::parse_map(schema)? {
+            let mut wanted = match self.schema.get(&ident) {
+                Some(a) => a.clone(),
+                None => Attribute::new(0, ident.clone()),
+            };
+            wanted.apply_props(&props)?;
+            if self.schema.get(&ident).is_some_and(|a| *a == wanted) {
+                continue;
+            }
+            let mut m = props;
+            m.insert(Value::kw("db/ident"), Value::Keyword(ident.clone()));
+            // A map without a db/ key would not read as a definition: say cardinality explicitly.
+            m.entry(Value::kw("db/cardinality")).or_insert(Value::kw("db.cardinality/one"));
+            tx_data.push(Value::Map(m));
+        }
+        if !tx_data.is_empty() {
+            self.transact(TxInput::new(Value::Vector(tx_data)))?;
+        }
+        Ok(())
+    }
+
+    /// The current schema.
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    /// The counters (next entity id, next tx id, last instant).
+    pub fn counters(&self) -> Counters {
+        self.counters
+    }
+
+    /// A view of the current state.
+    pub fn view(&self) -> View<'_> {
+        View::new(self.storage.as_ref(), &self.schema, Filter::Current)
+    }
+
+    /// Commits one transaction: all of it, or (on any error) nothing.
+    pub fn transact(&mut self, input: TxInput) -> Result<TxReport> {
+        let now = match &self.clock {
+            Some(clock) => clock(),
+            None => self.counters.last_instant,
+        };
+        let prepared = prepare(&self.view(), self.counters, &input, now)?;
+        self.storage.write(prepared.batch)?;
+        self.schema = prepared.schema;
+        self.counters = prepared.counters;
+        self.tx_instants.push((prepared.report.tx, prepared.report.tx_instant));
+        for l in self.listeners.values_mut() {
+            l(&prepared.report);
+        }
+        Ok(prepared.report)
+    }
+
+    /// Parses EDN tx-data (a vector, or a map `{:tx-data … :tx-meta …}`) and transacts it.
+    pub fn transact_edn(&mut self, text: &str) -> Result<TxReport> {
+        let v = crate::edn::read(text)?;
+        self.transact(tx_input_from_value(v)?)
+    }
+
+    /// Registers a listener for every committed transaction; returns its key for [`Database::unlisten`].
+    pub fn listen(&mut self, listener: Listener) -> u64 {
+        let key = self.next_listener;
+        self.next_listener += 1;
+        self.listeners.insert(key, listener);
+        key
+    }
+
+    /// Removes a listener; returns whether it existed.
+    pub fn unlisten(&mut self, key: u64) -> bool {
+        self.listeners.remove(&key).is_some()
+    }
+
+    /// All current attributes of entity `e` as a map (card-many as sets, refs as `{:db/id n}`, and
+    /// `:db/id`), or `None` if it has none.
+    pub fn entity(&self, e: EntityId) -> Result<Option<BTreeMap<Value, Value>>> {
+        self.view().entity(e)
+    }
+
+    /// The entity holding `value` for unique attribute `attr`.
+    pub fn entity_by(&self, attr: &Keyword, value: &Value) -> Result<Option<EntityId>> {
+        self.view().entity_by(attr, value)
+    }
+
+    /// A view as of a transaction or an instant.
+    pub fn as_of(&self, t: TimePoint) -> Result<View<'_>> {
+        Ok(self.view().with_filter(Filter::AsOf(self.resolve_time(t)?)))
+    }
+
+    /// A view of the current datoms asserted after `t`.
+    pub fn since(&self, t: TimePoint) -> Result<View<'_>> {
+        Ok(self.view().with_filter(Filter::Since(self.resolve_time(t)?)))
+    }
+
+    /// The transaction a time point stands for (`TX0 - 1` before the first transaction).
+    pub fn resolve_time(&self, t: TimePoint) -> Result<EntityId> {
+        match t {
+            TimePoint::Tx(tx) => Ok(tx),
+            TimePoint::Instant(ms) => {
+                let n = self.tx_instants.partition_point(|(_, i)| *i <= ms);
+                Ok(match n.checked_sub(1).and_then(|i| self.tx_instants.get(i)) {
+                    Some((tx, _)) => *tx,
+                    None => TX0 - 1,
+                })
+            }
+        }
+    }
+
+    /// The instant of transaction `tx`, if it exists.
+    pub fn tx_instant(&self, tx: EntityId) -> Result<Option<i64>> {
+        match self.storage.get(&tx_key(tx))? {
+            None => Ok(None),
+            Some(b) => match decode_value(&b)?.0 {
+                Value::Inst(ms) => Ok(Some(ms)),
+                other => Err(err!(Io, "transaction {tx} has a bad instant {other:?}")),
+            },
+        }
+    }
+
+    /// The current datoms of `index` whose leading components equal `components`
+    /// (entity ids as `Int`, attributes as keywords).
+    pub fn datoms(&self, index: Index, components: &[Value]) -> Result<Vec<Datom>> {
+        self.view().index_datoms(index, components)
+    }
+
+    /// Every assertion and retraction of entity `e` (all entities when `None`), oldest first.
+    pub fn history(&self, e: Option<EntityId>) -> Result<Vec<Datom>> {
+        let view = self.view();
+        let mut out: Vec<Datom> = Vec::new();
+        for d in view.history(e, None, None)? {
+            out.push(Datom::from_raw(&self.schema, &d?)?);
+        }
+        out.sort_by(|a, b| (a.tx, !a.added, a.e, &a.a, &a.v).cmp(&(b.tx, !b.added, b.e, &b.a, &b.v)));
+        Ok(out)
+    }
+
+    /// Lets the storage reclaim space.
+    pub fn compact(&mut self) -> Result<()> {
+        self.storage.compact()
+    }
+
+    /// Closes the storage; later calls fail with kind `closed`.
+    pub fn close(&mut self) -> Result<()> {
+        self.storage.close()
+    }
+
+    /// Gives the storage back (e.g. to reopen it).
+    pub fn into_storage(self) -> Box<dyn Storage> {
+        self.storage
+    }
+}
+
+/// Reads a transaction given as EDN data: a tx-data vector, or `{:tx-data … :tx-meta … :tx-instant …}`.
+pub fn tx_input_from_value(v: Value) -> Result<TxInput> {
+    match v {
+        Value::Map(mut m) => {
+            let tx_data = m
+                .remove(&Value::kw("tx-data"))
+                .ok_or_else(|| err!(Parse, "a transaction map needs :tx-data"))?;
+            let tx_meta = match m.remove(&Value::kw("tx-meta")) {
+                None | Some(Value::Nil) => None,
+                Some(Value::Map(meta)) => Some(meta),
+                Some(other) => return Err(err!(Parse, ":tx-meta must be a map, got {other:?}")),
+            };
+            let tx_instant = match m.remove(&Value::kw("tx-instant")) {
+                None | Some(Value::Nil) => None,
+                Some(Value::Inst(ms)) => Some(ms),
+                Some(other) => return Err(err!(Type, ":tx-instant must be an instant, got {other:?}")),
+            };
+            if let Some((k, _)) = m.iter().find(|(k, _)| !matches!(k.as_keyword().map(Keyword::as_str), Some("time-dimensions"))) {
+                return Err(err!(Parse, "unknown transaction key {k:?}"));
+            }
+            if m.contains_key(&Value::kw("time-dimensions")) {
+                return Err(Error::Schema(alloc::string::String::from(
+                    "time dimensions are not supported yet (:time-dimensions)",
+                )));
+            }
+            Ok(TxInput { tx_data, tx_meta, tx_instant })
+        }
+        other => Ok(TxInput::new(other)),
+    }
+}
+
+/// Reads schema, counters and transaction instants back from storage.
+fn load(storage: &dyn Storage) -> Result<(Schema, Counters, Vec<(EntityId, i64)>)> {
+    let counter = |name: &str| -> Result<u64> {
+        let b = storage.get(&meta_key(name))?.ok_or_else(|| err!(Io, "storage lacks counter {name}"))?;
+        Ok(get_u64(&b)?.0)
+    };
+    let counters = Counters {
+        next_eid: counter(meta::NEXT_EID)?,
+        next_tx: counter(meta::NEXT_TX)?,
+        last_instant: counter(meta::LAST_INSTANT)? as i64,
+    };
+    let mut schema = Schema::new();
+    for entry in storage.scan(KeyRange::prefix(&[space::ATTR]), Direction::Forward)? {
+        let (k, v) = entry?;
+        let (id, _) = crate::codec::get_u32(k.get(1..).unwrap_or(&[]))?;
+        schema.push_loaded(Attribute::from_value(id, &decode_value(&v)?.0)?)?;
+    }
+    let mut tx_instants = Vec::new();
+    for entry in storage.scan(KeyRange::prefix(&[space::TX]), Direction::Forward)? {
+        let (k, v) = entry?;
+        let (tx, _) = get_u64(k.get(1..).unwrap_or(&[]))?;
+        match decode_value(&v)?.0 {
+            Value::Inst(ms) => tx_instants.push((tx, ms)),
+            other => return Err(err!(Io, "transaction {tx} has a bad instant {other:?}")),
+        }
+    }
+    Ok((schema, counters, tx_instants))
+}
+
+impl View<'_> {
+    /// All visible attributes of `e` as an entity map, or `None` if it has none.
+    pub fn entity(&self, e: EntityId) -> Result<Option<BTreeMap<Value, Value>>> {
+        let datoms = self.entity_datoms(e)?;
+        if datoms.is_empty() {
+            return Ok(None);
+        }
+        let mut m: BTreeMap<Value, Value> = BTreeMap::new();
+        m.insert(Value::kw("db/id"), Value::Int(e as i64));
+        for d in datoms {
+            let attr = self.schema().attr(d.a)?;
+            let v = if attr.is_ref() {
+                let mut r = BTreeMap::new();
+                r.insert(Value::kw("db/id"), d.v);
+                Value::Map(r)
+            } else {
+                d.v
+            };
+            let key = Value::Keyword(attr.ident.clone());
+            if attr.is_many() {
+                match m.entry(key).or_insert_with(|| Value::Set(Default::default())) {
+                    Value::Set(s) => {
+                        s.insert(v);
+                    }
+                    _ => return Err(err!(Io, "entity {e}: mixed cardinality for {:?}", attr.ident)),
+                }
+            } else {
+                m.insert(key, v);
+            }
+        }
+        Ok(Some(m))
+    }
+
+    /// The entity holding `value` for unique attribute `attr`.
+    pub fn entity_by(&self, attr: &Keyword, value: &Value) -> Result<Option<EntityId>> {
+        let Some(a) = self.schema().get(attr) else { return Ok(None) };
+        if a.unique.is_none() {
+            return Err(err!(Schema, "{attr:?} is not :db/unique; entity_by needs a unique attribute"));
+        }
+        self.entity_with(a.id, value)
+    }
+
+    /// The visible datoms of `index` under leading `components`.
+    pub fn index_datoms(&self, index: Index, components: &[Value]) -> Result<Vec<Datom>> {
+        let eid = |v: &Value| -> Result<EntityId> {
+            match v {
+                Value::Int(i) if *i >= 0 => Ok(*i as u64),
+                Value::Ref(r) => Ok(*r),
+                other => Err(err!(Type, "{other:?} is not an entity id")),
+            }
+        };
+        let attr = |v: &Value| -> Result<Option<u32>> {
+            match v {
+                Value::Keyword(k) => Ok(self.schema().get(k).map(|a| a.id)),
+                other => Err(err!(Type, "{other:?} is not an attribute keyword")),
+            }
+        };
+        if components.len() > 3 {
+            return Err(err!(Parse, "datoms takes at most 3 components, got {}", components.len()));
+        }
+        let c = |i: usize| components.get(i);
+        let mut out = Vec::new();
+        let raw: Vec<_> = match index {
+            Index::Eavt => {
+                let e = c(0).map(eid).transpose()?;
+                let a = match c(1) {
+                    Some(v) => match attr(v)? {
+                        Some(a) => Some(a),
+                        None => return Ok(out),
+                    },
+                    None => None,
+                };
+                self.datoms(e, a, c(2))?.collect::<Result<_>>()?
+            }
+            Index::Aevt | Index::Avet => {
+                let a = match c(0) {
+                    Some(v) => match attr(v)? {
+                        Some(a) => Some(a),
+                        None => return Ok(out),
+                    },
+                    None => None,
+                };
+                let (e, v) = if index == Index::Aevt {
+                    (c(1).map(eid).transpose()?, c(2))
+                } else {
+                    (c(2).map(eid).transpose()?, c(1))
+                };
+                let mut ds: Vec<_> = self.datoms(e, a, v)?.collect::<Result<_>>()?;
+                if index == Index::Avet {
+                    ds.sort_by(|x, y| (x.a, &x.v, x.e).cmp(&(y.a, &y.v, y.e)));
+                } else {
+                    ds.sort_by(|x, y| (x.a, x.e, &x.v).cmp(&(y.a, y.e, &y.v)));
+                }
+                ds
+            }
+            Index::Vaet => {
+                let Some(target) = c(0).map(eid).transpose()? else {
+                    let p = Prefix::new(space::VAET).bytes();
+                    return self.scan_current(Index::Vaet, p)?.map(|d| Datom::from_raw(self.schema(), &d?)).collect();
+                };
+                let a = match c(1) {
+                    Some(v) => match attr(v)? {
+                        Some(a) => Some(a),
+                        None => return Ok(out),
+                    },
+                    None => None,
+                };
+                let e = c(2).map(eid).transpose()?;
+                self.refs_to(target, a)?.filter(|d| d.as_ref().map_or(true, |d| e.is_none_or(|e| d.e == e))).collect::<Result<_>>()?
+            }
+        };
+        for d in raw {
+            out.push(Datom::from_raw(self.schema(), &d)?);
+        }
+        Ok(out)
+    }
+}

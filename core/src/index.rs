@@ -1,0 +1,281 @@
+//! Datom keys: how each index lays a datom out in the storage's ordered byte space.
+//!
+//! Every key starts with one byte naming its space. Current-state indexes hold only datoms that are
+//! true now, so current reads never step over retracted history; the history indexes hold every
+//! assertion and retraction ever made, for `as_of`, `history` and `since`.
+//!
+//! | space | key | value |
+//! |---|---|---|
+//! | `EAVT` | e:u64 a:u32 v tx:u64 | — |
+//! | `AEVT` | a:u32 e:u64 v tx:u64 | — |
+//! | `AVET` | a:u32 v e:u64 tx:u64 | — |
+//! | `VAET` | v:u64 a:u32 e:u64 tx:u64 (ref attributes only) | — |
+//! | `HEAVT` | e a v tx op:u8 | — |
+//! | `HAEVT` | a e v tx op:u8 | — |
+//! | `META` | name | counters, format version |
+//! | `ATTR` | a:u32 | the attribute's definition (compact encoding) |
+//! | `TX` | tx:u64 | the transaction's instant (compact encoding) |
+//!
+//! `v` is the codec's order-preserving key encoding, so keys sort as datoms do and a prefix of
+//! components is a prefix of bytes. The transaction id is the key's last component (not the stored
+//! value) so that reading an index needs no second lookup.
+
+use crate::codec::{decode_key, encode_key, get_u32, get_u64, put_u32, put_u64};
+use crate::schema::AttrId;
+use crate::{err, Result, Value};
+use alloc::vec::Vec;
+
+/// An entity id (transactions are entities too; their ids start at [`TX0`]).
+pub type EntityId = u64;
+
+/// The storage format this build writes and reads (stored under the `format` metadata key).
+pub const FORMAT_VERSION: u64 = 1;
+
+/// The first transaction id: transaction entities do not use the user entity sequence.
+pub const TX0: EntityId = 1 << 42;
+
+/// Key-space tag bytes. Their values are part of the storage format.
+pub mod space {
+    /// Metadata: format version and counters.
+    pub const META: u8 = 0x01;
+    /// Attribute definitions by id.
+    pub const ATTR: u8 = 0x02;
+    /// Transaction instants by tx id.
+    pub const TX: u8 = 0x03;
+    /// Current datoms, entity first.
+    pub const EAVT: u8 = 0x10;
+    /// Current datoms, attribute first.
+    pub const AEVT: u8 = 0x11;
+    /// Current datoms, attribute then value.
+    pub const AVET: u8 = 0x12;
+    /// Current ref datoms, target entity first.
+    pub const VAET: u8 = 0x13;
+    /// Every assertion and retraction, entity first.
+    pub const HEAVT: u8 = 0x20;
+    /// Every assertion and retraction, attribute first.
+    pub const HAEVT: u8 = 0x21;
+}
+
+/// The four current-state indexes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Index {
+    /// Entity, attribute, value, tx.
+    Eavt,
+    /// Attribute, entity, value, tx.
+    Aevt,
+    /// Attribute, value, entity, tx.
+    Avet,
+    /// Value (a ref), attribute, entity, tx.
+    Vaet,
+}
+
+impl Index {
+    /// The key-space byte of this index.
+    pub fn space(self) -> u8 {
+        match self {
+            Index::Eavt => space::EAVT,
+            Index::Aevt => space::AEVT,
+            Index::Avet => space::AVET,
+            Index::Vaet => space::VAET,
+        }
+    }
+
+    /// Parses `eavt`, `:eavt`, `EAVT`…
+    pub fn parse(s: &str) -> Result<Index> {
+        let s = s.trim_start_matches(':');
+        Ok(match () {
+            _ if s.eq_ignore_ascii_case("eavt") => Index::Eavt,
+            _ if s.eq_ignore_ascii_case("aevt") => Index::Aevt,
+            _ if s.eq_ignore_ascii_case("avet") => Index::Avet,
+            _ if s.eq_ignore_ascii_case("vaet") => Index::Vaet,
+            _ => return Err(err!(Parse, "unknown index {s:?}: want eavt, aevt, avet or vaet")),
+        })
+    }
+}
+
+/// A datom as stored: attribute by compact id.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RawDatom {
+    /// Entity.
+    pub e: EntityId,
+    /// Attribute id.
+    pub a: AttrId,
+    /// Value (refs as `Value::Int` of the target id).
+    pub v: Value,
+    /// Transaction that asserted (or, in history, asserted or retracted) it.
+    pub tx: EntityId,
+    /// `true` for an assertion, `false` for a retraction.
+    pub added: bool,
+}
+
+/// Encodes a ref value's entity id for VAET; refs are stored as non-negative `Int`s.
+pub fn ref_target(v: &Value) -> Option<EntityId> {
+    match v {
+        Value::Int(i) => u64::try_from(*i).ok(),
+        _ => None,
+    }
+}
+
+/// The key of `d` in current-state index `index`.
+pub fn current_key(index: Index, d: &RawDatom) -> Result<Vec<u8>> {
+    let mut k = Vec::with_capacity(32);
+    k.push(index.space());
+    match index {
+        Index::Eavt => {
+            put_u64(d.e, &mut k);
+            put_u32(d.a, &mut k);
+            encode_key(&d.v, &mut k);
+        }
+        Index::Aevt => {
+            put_u32(d.a, &mut k);
+            put_u64(d.e, &mut k);
+            encode_key(&d.v, &mut k);
+        }
+        Index::Avet => {
+            put_u32(d.a, &mut k);
+            encode_key(&d.v, &mut k);
+            put_u64(d.e, &mut k);
+        }
+        Index::Vaet => {
+            let target = ref_target(&d.v)
+                .ok_or_else(|| err!(Type, "ref value {:?} is not an entity id", d.v))?;
+            put_u64(target, &mut k);
+            put_u32(d.a, &mut k);
+            put_u64(d.e, &mut k);
+        }
+    }
+    put_u64(d.tx, &mut k);
+    Ok(k)
+}
+
+/// Decodes a current-state key of `index` (tag byte included).
+pub fn decode_current(index: Index, key: &[u8]) -> Result<RawDatom> {
+    let body = key.get(1..).ok_or_else(|| err!(Io, "empty index key"))?;
+    let (e, a, v, rest) = match index {
+        Index::Eavt => {
+            let (e, n) = get_u64(body)?;
+            let (a, m) = get_u32(tail(body, n)?)?;
+            let (v, l) = decode_key(tail(body, n + m)?)?;
+            (e, a, v, tail(body, n + m + l)?)
+        }
+        Index::Aevt => {
+            let (a, n) = get_u32(body)?;
+            let (e, m) = get_u64(tail(body, n)?)?;
+            let (v, l) = decode_key(tail(body, n + m)?)?;
+            (e, a, v, tail(body, n + m + l)?)
+        }
+        Index::Avet => {
+            let (a, n) = get_u32(body)?;
+            let (v, m) = decode_key(tail(body, n)?)?;
+            let (e, l) = get_u64(tail(body, n + m)?)?;
+            (e, a, v, tail(body, n + m + l)?)
+        }
+        Index::Vaet => {
+            let (target, n) = get_u64(body)?;
+            let (a, m) = get_u32(tail(body, n)?)?;
+            let (e, l) = get_u64(tail(body, n + m)?)?;
+            let v = Value::Int(i64::try_from(target).map_err(|_| err!(Io, "ref id {target} too large"))?);
+            (e, a, v, tail(body, n + m + l)?)
+        }
+    };
+    let (tx, _) = get_u64(rest)?;
+    Ok(RawDatom { e, a, v, tx, added: true })
+}
+
+/// The key of a history entry of `d`, entity first (`entity_first`) or attribute first.
+pub fn history_key(entity_first: bool, d: &RawDatom) -> Vec<u8> {
+    let mut k = Vec::with_capacity(40);
+    if entity_first {
+        k.push(space::HEAVT);
+        put_u64(d.e, &mut k);
+        put_u32(d.a, &mut k);
+    } else {
+        k.push(space::HAEVT);
+        put_u32(d.a, &mut k);
+        put_u64(d.e, &mut k);
+    }
+    encode_key(&d.v, &mut k);
+    put_u64(d.tx, &mut k);
+    k.push(u8::from(d.added));
+    k
+}
+
+/// Decodes a history key (tag byte included).
+pub fn decode_history(key: &[u8]) -> Result<RawDatom> {
+    let (&tag, body) = key.split_first().ok_or_else(|| err!(Io, "empty history key"))?;
+    let (e, a, n) = match tag {
+        space::HEAVT => {
+            let (e, n) = get_u64(body)?;
+            let (a, m) = get_u32(tail(body, n)?)?;
+            (e, a, n + m)
+        }
+        space::HAEVT => {
+            let (a, n) = get_u32(body)?;
+            let (e, m) = get_u64(tail(body, n)?)?;
+            (e, a, n + m)
+        }
+        _ => return Err(err!(Io, "not a history key: tag {tag:#x}")),
+    };
+    let (v, l) = decode_key(tail(body, n)?)?;
+    let (tx, t) = get_u64(tail(body, n + l)?)?;
+    let added = match tail(body, n + l + t)? {
+        [0] => false,
+        [1] => true,
+        other => return Err(err!(Io, "bad history op byte(s) {other:?}")),
+    };
+    Ok(RawDatom { e, a, v, tx, added })
+}
+
+fn tail(b: &[u8], n: usize) -> Result<&[u8]> {
+    b.get(n..).ok_or_else(|| err!(Io, "index key truncated"))
+}
+
+/// Builds key prefixes from leading components.
+pub struct Prefix(Vec<u8>);
+
+impl Prefix {
+    /// Starts a prefix in `space`.
+    pub fn new(space: u8) -> Self {
+        Prefix(alloc::vec![space])
+    }
+    /// Appends an entity id.
+    pub fn e(mut self, e: EntityId) -> Self {
+        put_u64(e, &mut self.0);
+        self
+    }
+    /// Appends an attribute id.
+    pub fn a(mut self, a: AttrId) -> Self {
+        put_u32(a, &mut self.0);
+        self
+    }
+    /// Appends a value in key encoding.
+    pub fn v(mut self, v: &Value) -> Self {
+        encode_key(v, &mut self.0);
+        self
+    }
+    /// The prefix bytes.
+    pub fn bytes(self) -> Vec<u8> {
+        self.0
+    }
+}
+
+/// The key of a metadata entry.
+pub fn meta_key(name: &str) -> Vec<u8> {
+    let mut k = alloc::vec![space::META];
+    k.extend_from_slice(name.as_bytes());
+    k
+}
+
+/// The key of an attribute definition.
+pub fn attr_key(a: AttrId) -> Vec<u8> {
+    let mut k = alloc::vec![space::ATTR];
+    put_u32(a, &mut k);
+    k
+}
+
+/// The key of a transaction's instant.
+pub fn tx_key(tx: EntityId) -> Vec<u8> {
+    let mut k = alloc::vec![space::TX];
+    put_u64(tx, &mut k);
+    k
+}

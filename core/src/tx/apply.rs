@@ -1,0 +1,171 @@
+//! Applying resolved operations to a working copy of the touched (entity, attribute) value sets.
+//!
+//! Each touched (e, a) is loaded once from the current index; operations edit the in-memory set;
+//! at the end the difference between what was loaded and what remains is the transaction's datoms.
+//! This makes redundant assertions and retractions of absent values produce nothing, by construction.
+
+use crate::index::{EntityId, RawDatom};
+use crate::schema::{AttrId, Schema, Unique};
+use crate::view::View;
+use crate::{err, Result, Value};
+use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::vec::Vec;
+
+/// The values of one (entity, attribute): as loaded, and as edited by the transaction.
+#[derive(Debug)]
+struct Slot {
+    /// Value → the transaction that asserted it.
+    before: BTreeMap<Value, EntityId>,
+    after: BTreeSet<Value>,
+}
+
+/// The transaction's working state.
+pub struct Working<'v> {
+    view: View<'v>,
+    slots: BTreeMap<(EntityId, AttrId), Slot>,
+}
+
+/// The datoms one transaction asserts and retracts.
+#[derive(Debug, Default)]
+pub struct Diff {
+    /// Current datoms that stop being true (with the tx that asserted them).
+    pub retracted: Vec<RawDatom>,
+    /// New datoms (tx still unset: 0).
+    pub asserted: Vec<RawDatom>,
+}
+
+impl<'v> Working<'v> {
+    /// An empty working state reading from `view`.
+    pub fn new(view: View<'v>) -> Self {
+        Working { view, slots: BTreeMap::new() }
+    }
+
+    fn slot(&mut self, e: EntityId, a: AttrId) -> Result<&mut Slot> {
+        if !self.slots.contains_key(&(e, a)) {
+            let mut before = BTreeMap::new();
+            for d in self.view.datoms(Some(e), Some(a), None)? {
+                let d = d?;
+                before.insert(d.v, d.tx);
+            }
+            let after = before.keys().cloned().collect();
+            self.slots.insert((e, a), Slot { before, after });
+        }
+        self.slots.get_mut(&(e, a)).ok_or_else(|| err!(Io, "working slot vanished"))
+    }
+
+    /// The values `e` holds for `a` at this point of the transaction.
+    pub fn values(&mut self, e: EntityId, a: AttrId) -> Result<&BTreeSet<Value>> {
+        Ok(&self.slot(e, a)?.after)
+    }
+
+    /// Asserts `v`; for cardinality one, replaces whatever was there.
+    pub fn add(&mut self, e: EntityId, a: AttrId, v: Value, many: bool) -> Result<()> {
+        let s = self.slot(e, a)?;
+        if !many {
+            s.after.clear();
+        }
+        s.after.insert(v);
+        Ok(())
+    }
+
+    /// Retracts `v` (nothing happens if `e` does not hold it).
+    pub fn retract(&mut self, e: EntityId, a: AttrId, v: &Value) -> Result<()> {
+        self.slot(e, a)?.after.remove(v);
+        Ok(())
+    }
+
+    /// Retracts every value of `a` on `e`.
+    pub fn retract_all(&mut self, e: EntityId, a: AttrId) -> Result<()> {
+        self.slot(e, a)?.after.clear();
+        Ok(())
+    }
+
+    /// Retracts every attribute of `e`, every ref to `e`, and (recursively) its components.
+    pub fn retract_entity(&mut self, e: EntityId, schema: &Schema) -> Result<()> {
+        let mut todo = alloc::vec![e];
+        let mut seen = BTreeSet::new();
+        while let Some(e) = todo.pop() {
+            if !seen.insert(e) {
+                continue;
+            }
+            let mut attrs: BTreeSet<AttrId> = BTreeSet::new();
+            for d in self.view.datoms(Some(e), None, None)? {
+                attrs.insert(d?.a);
+            }
+            attrs.extend(self.slots.range((e, 0)..=(e, AttrId::MAX)).map(|((_, a), _)| *a));
+            for a in attrs {
+                let attr = schema.attr(a)?;
+                if attr.is_component {
+                    for v in self.values(e, a)?.iter() {
+                        if let Some(c) = crate::index::ref_target(v) {
+                            todo.push(c);
+                        }
+                    }
+                }
+                self.retract_all(e, a)?;
+            }
+            let target = Value::Int(i64::try_from(e).map_err(|_| err!(Type, "entity id {e} too large"))?);
+            let mut incoming = Vec::new();
+            for d in self.view.refs_to(e, None)? {
+                let d = d?;
+                incoming.push((d.e, d.a));
+            }
+            for ((src, a), slot) in self.slots.iter() {
+                if slot.after.contains(&target) && schema.by_id(*a).is_some_and(|x| x.is_ref()) {
+                    incoming.push((*src, *a));
+                }
+            }
+            for (src, a) in incoming {
+                self.retract(src, a, &target)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The net change, checked against unique constraints.
+    pub fn finish(self, schema: &Schema) -> Result<Diff> {
+        let mut diff = Diff::default();
+        // (attribute, value) → entity, for unique values asserted by this transaction.
+        let mut claimed: BTreeMap<(AttrId, &Value), EntityId> = BTreeMap::new();
+        for ((e, a), slot) in &self.slots {
+            for (v, tx) in &slot.before {
+                if !slot.after.contains(v) {
+                    diff.retracted.push(RawDatom { e: *e, a: *a, v: v.clone(), tx: *tx, added: true });
+                }
+            }
+            let unique = schema.attr(*a)?.unique.is_some();
+            for v in &slot.after {
+                if slot.before.contains_key(v) {
+                    continue;
+                }
+                if unique {
+                    if let Some(other) = claimed.insert((*a, v), *e) {
+                        if other != *e {
+                            return Err(self.unique_error(schema, *a, v, other, *e));
+                        }
+                    }
+                    if let Some(holder) = self.view.entity_with(*a, v)? {
+                        let still_holds = match self.slots.get(&(holder, *a)) {
+                            Some(s) => s.after.contains(v),
+                            None => true,
+                        };
+                        if holder != *e && still_holds {
+                            return Err(self.unique_error(schema, *a, v, holder, *e));
+                        }
+                    }
+                }
+                diff.asserted.push(RawDatom { e: *e, a: *a, v: v.clone(), tx: 0, added: true });
+            }
+        }
+        Ok(diff)
+    }
+
+    fn unique_error(&self, schema: &Schema, a: AttrId, v: &Value, holder: EntityId, e: EntityId) -> crate::Error {
+        let (name, kind) = match schema.by_id(a) {
+            Some(attr) => (attr.ident.clone(), attr.unique),
+            None => (crate::Keyword::new("?"), None),
+        };
+        let kind = if kind == Some(Unique::Identity) { "identity" } else { "value" };
+        err!(Unique, "{name:?} {v:?} (unique {kind}) is held by entity {holder}; entity {e} cannot assert it")
+    }
+}

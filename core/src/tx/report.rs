@@ -1,0 +1,107 @@
+//! What a committed transaction did: its id and instant, tempids, datoms and per-attribute deltas.
+
+use crate::index::{EntityId, RawDatom};
+use crate::schema::Schema;
+use crate::{Keyword, Result, Value};
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+
+/// A datom with its attribute by name, as reads and reports show it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Datom {
+    /// Entity.
+    pub e: EntityId,
+    /// Attribute.
+    pub a: Keyword,
+    /// Value (refs as the target's id).
+    pub v: Value,
+    /// Transaction.
+    pub tx: EntityId,
+    /// Assertion (`true`) or retraction (`false`).
+    pub added: bool,
+}
+
+impl Datom {
+    /// The named form of a stored datom.
+    pub fn from_raw(schema: &Schema, d: &RawDatom) -> Result<Datom> {
+        Ok(Datom { e: d.e, a: schema.attr(d.a)?.ident.clone(), v: d.v.clone(), tx: d.tx, added: d.added })
+    }
+
+    /// `[e a v tx added]` as a value.
+    pub fn to_value(&self) -> Value {
+        Value::Vector(alloc::vec![
+            Value::Int(self.e as i64),
+            Value::Keyword(self.a.clone()),
+            self.v.clone(),
+            Value::Int(self.tx as i64),
+            Value::Bool(self.added),
+        ])
+    }
+}
+
+/// One attribute's change on one entity, as the original dfdb reports it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Delta {
+    /// Entity.
+    pub entity: EntityId,
+    /// Attribute.
+    pub attribute: Keyword,
+    /// The value before (`Nil` if none, or for an added card-many value).
+    pub old_value: Value,
+    /// The value after (`Nil` if retracted).
+    pub new_value: Value,
+    /// `true` when a value was asserted, `false` for a pure retraction.
+    pub assert: bool,
+}
+
+/// The report of one committed transaction.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TxReport {
+    /// The transaction's id.
+    pub tx: EntityId,
+    /// Its instant (ms since epoch).
+    pub tx_instant: i64,
+    /// Each string or negative tempid (and `:db/current-tx`) → its entity id.
+    pub tempids: BTreeMap<Value, EntityId>,
+    /// Retractions first, then assertions.
+    pub tx_data: Vec<Datom>,
+    /// Per (entity, attribute, value) change.
+    pub deltas: Vec<Delta>,
+}
+
+impl TxReport {
+    pub(crate) fn push(&mut self, schema: &Schema, d: &RawDatom) -> Result<()> {
+        self.tx_data.push(Datom::from_raw(schema, d)?);
+        Ok(())
+    }
+
+    /// Pairs each card-one retraction with the assertion replacing it into one delta.
+    pub(crate) fn finish_deltas(&mut self) {
+        let mut replaced: BTreeMap<(EntityId, &Keyword), &Value> = BTreeMap::new();
+        for d in self.tx_data.iter().filter(|d| !d.added) {
+            replaced.insert((d.e, &d.a), &d.v);
+        }
+        let mut paired = alloc::collections::BTreeSet::new();
+        let mut deltas = Vec::new();
+        for d in self.tx_data.iter().filter(|d| d.added) {
+            let old = replaced.get(&(d.e, &d.a)).copied();
+            if old.is_some() && paired.insert((d.e, d.a.clone())) {
+                deltas.push(Delta {
+                    entity: d.e,
+                    attribute: d.a.clone(),
+                    old_value: old.cloned().unwrap_or(Value::Nil),
+                    new_value: d.v.clone(),
+                    assert: true,
+                });
+            } else {
+                deltas.push(Delta { entity: d.e, attribute: d.a.clone(), old_value: Value::Nil, new_value: d.v.clone(), assert: true });
+            }
+        }
+        for d in self.tx_data.iter().filter(|d| !d.added) {
+            if !paired.contains(&(d.e, d.a.clone())) {
+                deltas.push(Delta { entity: d.e, attribute: d.a.clone(), old_value: d.v.clone(), new_value: Value::Nil, assert: false });
+            }
+        }
+        self.deltas = deltas;
+    }
+}

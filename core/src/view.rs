@@ -1,0 +1,180 @@
+//! A read-only view of the datoms: now, as of a transaction, or since one.
+//!
+//! Every read of the database — entity, pull, queries, the transaction's own reads — goes through a
+//! [`View`]. It picks the index from which components are bound, and for `as_of` folds the history
+//! index so that each (entity, attribute, value) shows its last operation at or before that point.
+
+use crate::index::{
+    decode_current, decode_history, space, EntityId, Index, Prefix, RawDatom,
+};
+use crate::schema::{AttrId, Schema};
+use crate::storage::{Direction, KeyRange, ReadStorage};
+use crate::{Result, Value};
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+
+/// Which datoms a view shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Filter {
+    /// The current state.
+    #[default]
+    Current,
+    /// The state right after transaction `tx` (everything later is invisible).
+    AsOf(EntityId),
+    /// Current datoms asserted after transaction `tx`.
+    Since(EntityId),
+}
+
+/// A read-only view over a storage and a schema.
+#[derive(Clone, Copy)]
+pub struct View<'a> {
+    store: &'a dyn ReadStorage,
+    schema: &'a Schema,
+    filter: Filter,
+}
+
+/// A lazy sequence of datoms.
+pub type DatomIter<'a> = Box<dyn Iterator<Item = Result<RawDatom>> + 'a>;
+
+impl<'a> View<'a> {
+    /// A view of `store` with `schema`, showing what `filter` selects.
+    pub fn new(store: &'a dyn ReadStorage, schema: &'a Schema, filter: Filter) -> Self {
+        View { store, schema, filter }
+    }
+
+    /// The schema this view reads with.
+    pub fn schema(&self) -> &'a Schema {
+        self.schema
+    }
+
+    /// What this view shows.
+    pub fn filter(&self) -> Filter {
+        self.filter
+    }
+
+    /// The same storage with another filter.
+    pub fn with_filter(&self, filter: Filter) -> View<'a> {
+        View { filter, ..*self }
+    }
+
+    /// Every visible datom matching the bound components, from the best index for them.
+    pub fn datoms(&self, e: Option<EntityId>, a: Option<AttrId>, v: Option<&Value>) -> Result<DatomIter<'a>> {
+        if let Filter::AsOf(t) = self.filter {
+            return self.as_of_datoms(t, e, a, v);
+        }
+        let (index, prefix, v_filter) = match (e, a, v) {
+            (Some(e), Some(a), Some(v)) => (Index::Eavt, Prefix::new(space::EAVT).e(e).a(a).v(v), None),
+            (Some(e), Some(a), None) => (Index::Eavt, Prefix::new(space::EAVT).e(e).a(a), None),
+            (Some(e), None, v) => (Index::Eavt, Prefix::new(space::EAVT).e(e), v.cloned()),
+            (None, Some(a), Some(v)) => (Index::Avet, Prefix::new(space::AVET).a(a).v(v), None),
+            (None, Some(a), None) => (Index::Aevt, Prefix::new(space::AEVT).a(a), None),
+            (None, None, v) => (Index::Eavt, Prefix::new(space::EAVT), v.cloned()),
+        };
+        let iter = self.scan_current(index, prefix.bytes())?;
+        let since = match self.filter {
+            Filter::Since(t) => Some(t),
+            _ => None,
+        };
+        Ok(Box::new(iter.filter(move |d| match d {
+            Ok(d) => v_filter.as_ref().is_none_or(|v| &d.v == v) && since.is_none_or(|t| d.tx > t),
+            Err(_) => true,
+        })))
+    }
+
+    /// The current datoms of one index under a byte prefix (see [`crate::index`]).
+    pub fn scan_current(&self, index: Index, prefix: Vec<u8>) -> Result<DatomIter<'a>> {
+        let iter = self.store.scan(KeyRange::prefix(&prefix), Direction::Forward)?;
+        Ok(Box::new(iter.map(move |r| r.and_then(|(k, _)| decode_current(index, &k)))))
+    }
+
+    /// Datoms whose ref value points at `target` (VAET), optionally through one attribute.
+    pub fn refs_to(&self, target: EntityId, a: Option<AttrId>) -> Result<DatomIter<'a>> {
+        if let Filter::AsOf(_) = self.filter {
+            // History has no VAET: find refs by scanning ref attributes' history.
+            let mut out = Vec::new();
+            for attr in self.schema.iter().filter(|x| x.is_ref() && a.is_none_or(|a| a == x.id)) {
+                let v = Value::Int(i64::try_from(target).unwrap_or(i64::MAX));
+                for d in self.datoms(None, Some(attr.id), Some(&v))? {
+                    out.push(d?);
+                }
+            }
+            return Ok(Box::new(out.into_iter().map(Ok)));
+        }
+        let mut p = Prefix::new(space::VAET).e(target);
+        if let Some(a) = a {
+            p = p.a(a);
+        }
+        self.scan_current(Index::Vaet, p.bytes())
+    }
+
+    /// Every assertion and retraction ever made matching the bound components, visible to this view
+    /// (for `AsOf(t)`: those at or before `t`), in index order then transaction order.
+    pub fn history(&self, e: Option<EntityId>, a: Option<AttrId>, v: Option<&Value>) -> Result<DatomIter<'a>> {
+        let (prefix, v_filter) = match (e, a, v) {
+            (Some(e), Some(a), Some(v)) => (Prefix::new(space::HEAVT).e(e).a(a).v(v), None),
+            (Some(e), Some(a), None) => (Prefix::new(space::HEAVT).e(e).a(a), None),
+            (Some(e), None, v) => (Prefix::new(space::HEAVT).e(e), v.cloned()),
+            (None, Some(a), v) => (Prefix::new(space::HAEVT).a(a), v.cloned()),
+            (None, None, v) => (Prefix::new(space::HEAVT), v.cloned()),
+        };
+        let upto = match self.filter {
+            Filter::AsOf(t) => Some(t),
+            _ => None,
+        };
+        let after = match self.filter {
+            Filter::Since(t) => Some(t),
+            _ => None,
+        };
+        let iter = self.store.scan(KeyRange::prefix(&prefix.bytes()), Direction::Forward)?;
+        Ok(Box::new(iter.map(|r| r.and_then(|(k, _)| decode_history(&k))).filter(move |d| match d {
+            Ok(d) => {
+                v_filter.as_ref().is_none_or(|v| &d.v == v)
+                    && upto.is_none_or(|t| d.tx <= t)
+                    && after.is_none_or(|t| d.tx > t)
+            }
+            Err(_) => true,
+        })))
+    }
+
+    /// As-of: fold each (e, a, v) group of the history to its last operation at or before `t`.
+    fn as_of_datoms(&self, t: EntityId, e: Option<EntityId>, a: Option<AttrId>, v: Option<&Value>) -> Result<DatomIter<'a>> {
+        let mut out: Vec<RawDatom> = Vec::new();
+        let mut last: Option<RawDatom> = None;
+        for d in self.history(e, a, v)? {
+            let d = d?;
+            if d.tx > t {
+                continue;
+            }
+            match &mut last {
+                Some(l) if l.e == d.e && l.a == d.a && l.v == d.v => *l = d,
+                _ => {
+                    if let Some(l) = last.take() {
+                        if l.added {
+                            out.push(l);
+                        }
+                    }
+                    last = Some(d);
+                }
+            }
+        }
+        if let Some(l) = last {
+            if l.added {
+                out.push(l);
+            }
+        }
+        Ok(Box::new(out.into_iter().map(Ok)))
+    }
+
+    /// The entity holding unique value `v` of attribute `a`, if any.
+    pub fn entity_with(&self, a: AttrId, v: &Value) -> Result<Option<EntityId>> {
+        match self.datoms(None, Some(a), Some(v))?.next() {
+            Some(d) => Ok(Some(d?.e)),
+            None => Ok(None),
+        }
+    }
+
+    /// The visible datoms of entity `e`, in attribute order.
+    pub fn entity_datoms(&self, e: EntityId) -> Result<Vec<RawDatom>> {
+        self.datoms(Some(e), None, None)?.collect()
+    }
+}
