@@ -14,6 +14,7 @@ extern crate alloc;
 #[cfg(any(test, feature = "std"))]
 extern crate std;
 
+pub mod codec;
 pub mod error;
 pub mod storage;
 pub mod value;
