@@ -14,9 +14,13 @@ extern crate alloc;
 #[cfg(any(test, feature = "std"))]
 extern crate std;
 
+pub mod edn;
 pub mod error;
 pub mod storage;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod value;
 
+pub use edn::{read, read_all, to_edn, ReadOptions};
 pub use error::{Error, ErrorKind, Result};
 pub use value::{Keyword, Symbol, Value};
