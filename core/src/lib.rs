@@ -23,10 +23,13 @@ pub mod pull;
 pub mod query;
 pub mod schema;
 pub mod storage;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod tx;
 pub mod value;
 pub mod view;
 
+pub use edn::{read, read_all, to_edn, ReadOptions};
 pub use error::{Error, ErrorKind, Result};
 pub use db::{Database, TimePoint};
 pub use index::{EntityId, Index};
