@@ -198,7 +198,7 @@ pub fn prepare(view: &View<'_>, counters: Counters, input: &TxInput, now: i64) -
     let mut report = TxReport { tx, tx_instant: instant, tempids, ..TxReport::default() };
     for d in &diff.retracted {
         let attr = schema.attr(d.a)?;
-        for index in indexes_of(attr) {
+        for &index in indexes_of(attr) {
             batch.delete(current_key(index, d)?);
         }
         let r = RawDatom { tx, added: false, ..d.clone() };
@@ -209,7 +209,7 @@ pub fn prepare(view: &View<'_>, counters: Counters, input: &TxInput, now: i64) -
     for d in &diff.asserted {
         let attr = schema.attr(d.a)?;
         let d = RawDatom { tx, ..d.clone() };
-        for index in indexes_of(attr) {
+        for &index in indexes_of(attr) {
             batch.put(current_key(index, &d)?, Vec::new());
         }
         batch.put(history_key(true, &d), Vec::new());
