@@ -93,8 +93,8 @@ impl fmt::Debug for Symbol {
     }
 }
 
-/// A database value. See the module docs for its order.
-#[derive(Clone, Debug)]
+/// A database value. See the module docs for its order. `Debug` and `Display` both print EDN.
+#[derive(Clone)]
 pub enum Value {
     /// `nil`: the absence of a value (never stored in a datom).
     Nil,
@@ -366,6 +366,12 @@ impl Hash for Value {
                 });
             }
         }
+    }
+}
+
+impl fmt::Debug for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 
