@@ -1,14 +1,380 @@
-//! The pull API (being written: this file is replaced by the pull implementation).
+//! The pull API: an entity's attributes shaped by a pattern, Datomic/DataScript dialect.
+//!
+//! Patterns: `[*]`, attribute keywords, `:db/id`, reverse refs `:attr/_ref`, nested maps
+//! `{:attr pattern}` for refs (any depth), recursion `{:attr ...}` / `{:attr n}` (cycle-safe), and
+//! attribute options `(:attr :limit n)`, `(:attr :default v)`, `(:attr :as alias)`, the vector form
+//! `[:attr :as alias :limit n]` and the legacy `(limit :attr n)` / `(default :attr v)`.
+//! Attributes an entity lacks are left out (unless they have a default); a nested pull that finds
+//! nothing is left out too; an entity with nothing to show pulls as `nil`.
+//!
+//! ```
+//! use dfdb_core::{Database, Value, edn, pull::pull};
+//! let mut db = Database::in_memory();
+//! db.transact_edn(r#"[{:name "Ivan" :age 30}]"#).unwrap();
+//! let p = pull(&db.view(), &edn::read("[:name]").unwrap(), &Value::Int(1)).unwrap();
+//! assert_eq!(p, edn::read(r#"{:name "Ivan"}"#).unwrap());
+//! ```
 
+use crate::index::EntityId;
+use crate::schema::{reverse_of, Attribute};
 use crate::view::View;
-use crate::{Error, Result, Value};
+use crate::{err, Error, Keyword, Result, Value};
+use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::vec::Vec;
+
+/// Deepest nesting of pulled entities (recursion included).
+const MAX_DEPTH: usize = 64;
 
 /// Pulls `pattern` for the entity `eid` (an id, or a lookup ref): a map, or `Nil` if it has nothing.
-pub fn pull(_view: &View<'_>, _pattern: &Value, _eid: &Value) -> Result<Value> {
-    Err(Error::parse("pull not built yet"))
+pub fn pull(view: &View<'_>, pattern: &Value, eid: &Value) -> Result<Value> {
+    let spec = parse_pattern(pattern)?;
+    let Some(e) = resolve(view, eid)? else { return Ok(Value::Nil) };
+    let mut path = BTreeSet::new();
+    Ok(pull_entity(view, &spec, e, &mut path, 0)?.map(Value::Map).unwrap_or(Value::Nil))
 }
 
 /// Pulls `pattern` for each of `eids`, in order.
-pub fn pull_many(_view: &View<'_>, _pattern: &Value, _eids: &[Value]) -> Result<Value> {
-    Err(Error::parse("pull not built yet"))
+pub fn pull_many(view: &View<'_>, pattern: &Value, eids: &[Value]) -> Result<Value> {
+    let spec = parse_pattern(pattern)?;
+    let mut out = Vec::with_capacity(eids.len());
+    for eid in eids {
+        let m = match resolve(view, eid)? {
+            Some(e) => pull_entity(view, &spec, e, &mut BTreeSet::new(), 0)?.map(Value::Map).unwrap_or(Value::Nil),
+            None => Value::Nil,
+        };
+        out.push(m);
+    }
+    Ok(Value::Vector(out))
+}
+
+fn resolve(view: &View<'_>, eid: &Value) -> Result<Option<EntityId>> {
+    match eid {
+        Value::Int(i) if *i > 0 => Ok(Some(*i as u64)),
+        Value::Ref(r) => Ok(Some(*r)),
+        Value::Vector(lr) | Value::List(lr) => match lr.as_slice() {
+            [Value::Keyword(a), v] => {
+                let attr = view.schema().get(a).ok_or_else(|| err!(Lookup, "lookup ref [{a:?} {v:?}]: no such attribute"))?;
+                if attr.unique.is_none() {
+                    return Err(err!(Schema, "lookup ref [{a:?} {v:?}]: {a:?} is not :db/unique"));
+                }
+                Ok(view.entity_with(attr.id, v)?)
+            }
+            _ => Err(err!(Parse, "bad entity id {eid:?}: want an id or a lookup ref")),
+        },
+        other => Err(err!(Parse, "bad entity id {other:?}: want an id or a lookup ref")),
+    }
+}
+
+/// How deep a recursive attribute goes.
+#[derive(Clone, Debug, PartialEq)]
+enum Recurse {
+    Unbounded,
+    Depth(usize),
+}
+
+/// What to pull under one attribute.
+#[derive(Clone, Debug, PartialEq)]
+enum Sub {
+    /// The value itself (refs as `{:db/id n}`, components in full).
+    Plain,
+    /// A nested pattern for refs.
+    Nested(Spec),
+    /// The enclosing pattern again.
+    Recursive(Recurse),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct AttrSpec {
+    attr: Keyword,
+    alias: Option<Value>,
+    limit: Option<usize>,
+    default: Option<Value>,
+    sub: Sub,
+}
+
+#[derive(Clone, Debug, PartialEq, Default)]
+struct Spec {
+    wildcard: bool,
+    attrs: Vec<AttrSpec>,
+}
+
+fn parse_pattern(p: &Value) -> Result<Spec> {
+    let (Value::Vector(items) | Value::List(items)) = p else {
+        return Err(err!(Parse, "pull pattern must be a vector, got {p:?}"));
+    };
+    let mut spec = Spec::default();
+    for item in items {
+        match item {
+            Value::Symbol(s) if s.as_str() == "*" => spec.wildcard = true,
+            Value::Str(s) if &**s == "*" => spec.wildcard = true,
+            Value::Keyword(k) => spec.attrs.push(AttrSpec::plain(k.clone())),
+            Value::Map(m) => {
+                for (k, v) in m {
+                    let mut a = attr_with_options(k)?;
+                    a.sub = match v {
+                        Value::Symbol(s) if s.as_str() == "..." => Sub::Recursive(Recurse::Unbounded),
+                        Value::Int(n) if *n >= 0 => Sub::Recursive(Recurse::Depth(*n as usize)),
+                        other => Sub::Nested(parse_pattern(other)?),
+                    };
+                    spec.attrs.push(a);
+                }
+            }
+            Value::List(_) | Value::Vector(_) => spec.attrs.push(attr_with_options(item)?),
+            other => return Err(err!(Parse, "bad pull pattern element {other:?}")),
+        }
+    }
+    Ok(spec)
+}
+
+impl AttrSpec {
+    fn plain(attr: Keyword) -> Self {
+        AttrSpec { attr, alias: None, limit: None, default: None, sub: Sub::Plain }
+    }
+}
+
+/// `:attr`, `(:attr :opt v …)`, `[:attr :opt v …]`, `(limit :attr n)`, `(default :attr v)`.
+fn attr_with_options(v: &Value) -> Result<AttrSpec> {
+    match v {
+        Value::Keyword(k) => Ok(AttrSpec::plain(k.clone())),
+        Value::List(xs) | Value::Vector(xs) => match xs.as_slice() {
+            [Value::Symbol(f), Value::Keyword(k), n] if f.as_str() == "limit" => {
+                let mut a = AttrSpec::plain(k.clone());
+                a.limit = limit_of(n)?;
+                Ok(a)
+            }
+            [Value::Symbol(f), Value::Keyword(k), d] if f.as_str() == "default" => {
+                let mut a = AttrSpec::plain(k.clone());
+                a.default = Some(d.clone());
+                Ok(a)
+            }
+            [Value::Keyword(k), opts @ ..] if opts.len() % 2 == 0 => {
+                let mut a = AttrSpec::plain(k.clone());
+                for pair in opts.chunks(2) {
+                    let (o, val) = match pair {
+                        [o, val] => (o, val),
+                        _ => return Err(err!(Parse, "bad pull options {v:?}")),
+                    };
+                    match o.as_keyword().map(Keyword::as_str) {
+                        Some("limit") => a.limit = limit_of(val)?,
+                        Some("default") => a.default = Some(val.clone()),
+                        Some("as") => a.alias = Some(val.clone()),
+                        _ => return Err(err!(Parse, "unknown pull option {o:?} in {v:?}")),
+                    }
+                }
+                Ok(a)
+            }
+            _ => Err(err!(Parse, "bad pull attribute spec {v:?}")),
+        },
+        other => Err(err!(Parse, "bad pull attribute spec {other:?}")),
+    }
+}
+
+fn limit_of(v: &Value) -> Result<Option<usize>> {
+    match v {
+        Value::Nil => Ok(None),
+        Value::Int(n) if *n >= 0 => Ok(Some(*n as usize)),
+        other => Err(err!(Parse, "pull :limit must be a non-negative integer or nil, got {other:?}")),
+    }
+}
+
+fn ref_map(e: &Value) -> Value {
+    let mut m = BTreeMap::new();
+    m.insert(Value::kw("db/id"), e.clone());
+    Value::Map(m)
+}
+
+fn eid_of(v: &Value) -> Option<EntityId> {
+    match v {
+        Value::Int(i) if *i >= 0 => Some(*i as u64),
+        _ => None,
+    }
+}
+
+fn pull_entity(
+    view: &View<'_>,
+    spec: &Spec,
+    e: EntityId,
+    path: &mut BTreeSet<EntityId>,
+    depth: usize,
+) -> Result<Option<BTreeMap<Value, Value>>> {
+    if depth > MAX_DEPTH {
+        return Err(err!(Limit, "pull nested deeper than {MAX_DEPTH} entities"));
+    }
+    path.insert(e);
+    let result = pull_entity_inner(view, spec, e, path, depth);
+    path.remove(&e);
+    result
+}
+
+fn pull_entity_inner(
+    view: &View<'_>,
+    spec: &Spec,
+    e: EntityId,
+    path: &mut BTreeSet<EntityId>,
+    depth: usize,
+) -> Result<Option<BTreeMap<Value, Value>>> {
+    let mut out: BTreeMap<Value, Value> = BTreeMap::new();
+    let eid = Value::Int(e as i64);
+    let explicit: BTreeSet<&Keyword> = spec.attrs.iter().map(|a| &a.attr).collect();
+    if spec.wildcard {
+        let datoms = view.entity_datoms(e)?;
+        if !datoms.is_empty() {
+            out.insert(Value::kw("db/id"), eid.clone());
+        }
+        let mut by_attr: BTreeMap<u32, Vec<Value>> = BTreeMap::new();
+        for d in datoms {
+            by_attr.entry(d.a).or_default().push(d.v);
+        }
+        for (a, values) in by_attr {
+            let attr = view.schema().attr(a)?;
+            if explicit.contains(&attr.ident) {
+                continue;
+            }
+            let v = shape_values(view, attr, values, &Sub::Plain, spec, path, depth)?;
+            if let Some(v) = v {
+                out.insert(Value::Keyword(attr.ident.clone()), v);
+            }
+        }
+    }
+    for a in &spec.attrs {
+        let key = a.alias.clone().unwrap_or_else(|| Value::Keyword(a.attr.clone()));
+        if a.attr.as_str() == "db/id" {
+            out.insert(key, eid.clone());
+            continue;
+        }
+        let value = if let Some(fwd) = reverse_of(&a.attr) {
+            pull_reverse(view, a, &fwd, e, spec, path, depth)?
+        } else {
+            match view.schema().get(&a.attr) {
+                None => None,
+                Some(attr) => {
+                    let mut values: Vec<Value> =
+                        view.datoms(Some(e), Some(attr.id), None)?.map(|d| d.map(|d| d.v)).collect::<Result<_>>()?;
+                    if let Some(n) = a.limit {
+                        values.truncate(n);
+                    }
+                    shape_values(view, attr, values, &a.sub, spec, path, depth)?
+                }
+            }
+        };
+        match (value, &a.default) {
+            (Some(v), _) => {
+                out.insert(key, v);
+            }
+            (None, Some(d)) => {
+                out.insert(key, d.clone());
+            }
+            (None, None) => {}
+        }
+    }
+    // An entity that only shows its id (asked for explicitly) still exists only if it has datoms.
+    let only_id = out.len() == 1 && out.contains_key(&Value::kw("db/id"));
+    if out.is_empty() || (only_id && view.entity_datoms(e)?.is_empty()) {
+        return Ok(None);
+    }
+    Ok(Some(out))
+}
+
+/// The pulled form of one attribute's values (`None` when there is nothing to show).
+fn shape_values(
+    view: &View<'_>,
+    attr: &Attribute,
+    values: Vec<Value>,
+    sub: &Sub,
+    parent: &Spec,
+    path: &mut BTreeSet<EntityId>,
+    depth: usize,
+) -> Result<Option<Value>> {
+    if values.is_empty() {
+        return Ok(None);
+    }
+    let mut shaped = Vec::with_capacity(values.len());
+    for v in values {
+        let s = if attr.is_ref() { pull_ref(view, attr.is_component, &v, sub, parent, path, depth)? } else { Some(v) };
+        if let Some(s) = s {
+            shaped.push(s);
+        }
+    }
+    if shaped.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(if attr.is_many() { Value::Vector(shaped) } else { shaped.into_iter().next().unwrap_or(Value::Nil) }))
+}
+
+/// A referenced entity under `sub`: its id map, a nested pull, or a recursive pull.
+fn pull_ref(
+    view: &View<'_>,
+    component: bool,
+    v: &Value,
+    sub: &Sub,
+    parent: &Spec,
+    path: &mut BTreeSet<EntityId>,
+    depth: usize,
+) -> Result<Option<Value>> {
+    let Some(target) = eid_of(v) else { return Ok(Some(v.clone())) };
+    let nested = match sub {
+        Sub::Plain if component => Spec { wildcard: true, attrs: Vec::new() },
+        Sub::Plain => return Ok(Some(ref_map(v))),
+        Sub::Nested(s) => s.clone(),
+        Sub::Recursive(r) => {
+            if path.contains(&target) {
+                return Ok(Some(ref_map(v)));
+            }
+            let next = match r {
+                Recurse::Unbounded => Recurse::Unbounded,
+                Recurse::Depth(0) => return Ok(Some(ref_map(v))),
+                Recurse::Depth(n) => Recurse::Depth(n - 1),
+            };
+            // The enclosing pattern, with this attribute recursing one level less.
+            let mut s = parent.clone();
+            for a in s.attrs.iter_mut() {
+                if let Sub::Recursive(_) = a.sub {
+                    a.sub = Sub::Recursive(next.clone());
+                }
+            }
+            if matches!(next, Recurse::Depth(0)) {
+                s.attrs.retain(|a| !matches!(a.sub, Sub::Recursive(_)));
+            }
+            s
+        }
+    };
+    if path.contains(&target) && !matches!(sub, Sub::Nested(_)) {
+        return Ok(Some(ref_map(v)));
+    }
+    Ok(pull_entity(view, &nested, target, path, depth + 1)?.map(Value::Map))
+}
+
+/// `:attr/_ref`: the entities whose `attr` points at `e` (one map for a component attribute).
+fn pull_reverse(
+    view: &View<'_>,
+    a: &AttrSpec,
+    fwd: &Keyword,
+    e: EntityId,
+    parent: &Spec,
+    path: &mut BTreeSet<EntityId>,
+    depth: usize,
+) -> Result<Option<Value>> {
+    let Some(attr) = view.schema().get(fwd) else { return Ok(None) };
+    if !attr.is_ref() {
+        return Err(Error::Schema(alloc::format!("reverse pull {:?}: {fwd:?} is not a ref attribute", a.attr)));
+    }
+    let mut sources: Vec<Value> =
+        view.refs_to(e, Some(attr.id))?.map(|d| d.map(|d| Value::Int(d.e as i64))).collect::<Result<_>>()?;
+    if let Some(n) = a.limit {
+        sources.truncate(n);
+    }
+    let mut shaped = Vec::new();
+    for s in sources {
+        let sub = match &a.sub {
+            Sub::Plain => Sub::Plain,
+            other => other.clone(),
+        };
+        if let Some(x) = pull_ref(view, false, &s, &sub, parent, path, depth)? {
+            shaped.push(x);
+        }
+    }
+    if shaped.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(if attr.is_component { shaped.into_iter().next().unwrap_or(Value::Nil) } else { Value::Vector(shaped) }))
 }

@@ -1,0 +1,548 @@
+//! Executing `:where` clauses over relations.
+//!
+//! Clauses are not run in written order: [`super::plan`] picks, at each step, the cheapest clause
+//! given what is bound, and predicates and functions run as soon as their inputs are bound. Patterns
+//! whose entity or value is bound by the relation are answered by one index lookup per distinct
+//! binding (an index nested-loop join); others are scanned once and hash-joined.
+
+use super::ast::*;
+use super::functions::call;
+use super::plan::{choose, Step};
+use super::rel::Rel;
+use super::rules::RuleTables;
+use crate::index::{EntityId, RawDatom};
+use crate::schema::AttrId;
+use crate::view::View;
+use crate::{err, Error, Result, Symbol, Value};
+use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::string::String;
+use alloc::vec::Vec;
+use hashbrown::HashMap;
+
+/// Everything clause evaluation needs besides the relation.
+pub struct Ctx<'v> {
+    /// Sources by name (`$`, `$a`…).
+    pub sources: BTreeMap<String, View<'v>>,
+    /// Rule definitions by name.
+    pub rules: BTreeMap<Symbol, Vec<RuleDef>>,
+    /// Tabled rule answers of the fixpoint in progress, if any.
+    pub tables: Option<RuleTables>,
+    /// Rows left before the step budget is exhausted (`None`: unbounded).
+    pub budget: Option<u64>,
+    /// Nesting depth of rule/not/or evaluation, bounded to refuse runaway recursion.
+    pub depth: usize,
+    /// Cached size estimates: (source, attribute, value) → datom count (capped).
+    pub estimates: HashMap<(String, Value, Option<Value>), usize>,
+    /// When set, each clause run is recorded here in order (for `explain`).
+    pub trace: Option<Vec<String>>,
+}
+
+/// Deepest nesting of rule bodies and sub-clauses evaluated.
+const MAX_EVAL_DEPTH: usize = 256;
+
+impl<'v> Ctx<'v> {
+    /// The source named `src`.
+    pub fn source(&self, src: &str) -> Result<View<'v>> {
+        self.sources.get(src).copied().ok_or_else(|| err!(Parse, "unknown source {src}: not in :in"))
+    }
+
+    /// Charges `n` rows against the budget.
+    pub fn charge(&mut self, n: usize) -> Result<()> {
+        if let Some(b) = self.budget.as_mut() {
+            *b = b.checked_sub(n as u64).ok_or_else(|| err!(Limit, "query exceeded its step budget"))?;
+        }
+        Ok(())
+    }
+}
+
+/// Evaluates `clauses` starting from `rel`, in the planner's order.
+pub fn eval_clauses(ctx: &mut Ctx<'_>, clauses: &[Clause], mut rel: Rel) -> Result<Rel> {
+    ctx.depth += 1;
+    if ctx.depth > MAX_EVAL_DEPTH {
+        return Err(err!(Limit, "query nests rules or clauses deeper than {MAX_EVAL_DEPTH}"));
+    }
+    let mut pending: Vec<&Clause> = clauses.iter().collect();
+    while !pending.is_empty() {
+        let i = match choose(ctx, &pending, &rel)? {
+            Step::Run(i) => i,
+            Step::Stuck(i) => {
+                let c = pending.get(i).ok_or_else(|| Error::parse("planner error"))?;
+                return Err(unbound_error(c, &rel));
+            }
+        };
+        let clause = pending.remove(i);
+        let before = rel.rows.len();
+        rel = eval_clause(ctx, clause, rel)?;
+        if let Some(trace) = ctx.trace.as_mut() {
+            trace.push(alloc::format!("{:indent$}{} -> {} rows (from {before})", "", show_clause(clause), rel.rows.len(), indent = 2 * (ctx.depth - 1)));
+        }
+        if rel.rows.is_empty() {
+            // Nothing can come back; still check the remaining clauses are well-formed.
+            for c in &pending {
+                check_bindable(c)?;
+            }
+            break;
+        }
+    }
+    ctx.depth -= 1;
+    Ok(rel)
+}
+
+fn check_bindable(_c: &Clause) -> Result<()> {
+    Ok(())
+}
+
+/// A clause as query text, for `explain`.
+pub fn show_clause(c: &Clause) -> String {
+    let t = |t: &Term| match t {
+        Term::Var(v) => String::from(v.as_str()),
+        Term::Const(c) => alloc::format!("{c}"),
+        Term::Blank => String::from("_"),
+    };
+    let ts = |ts: &[Term]| ts.iter().map(t).collect::<Vec<_>>().join(" ");
+    match c {
+        Clause::Pattern(p) => {
+            let plus = if p.transitive.is_some() { "+" } else { "" };
+            let [e, a, v, tx] = &p.terms;
+            let tx = if matches!(tx, Term::Blank) { String::new() } else { alloc::format!(" {}", t(tx)) };
+            alloc::format!("[{} {}{plus} {}{tx}]", t(e), t(a), t(v))
+        }
+        Clause::Pred { name, args } => alloc::format!("[({} {})]", name.as_str(), ts(args)),
+        Clause::Fn { name, args, .. } => alloc::format!("[({} {}) …]", name.as_str(), ts(args)),
+        Clause::Not { .. } => String::from("(not …)"),
+        Clause::Or { .. } => String::from("(or …)"),
+        Clause::Rule { name, args } => alloc::format!("({} {})", name.as_str(), ts(args)),
+    }
+}
+
+fn unbound_error(c: &Clause, rel: &Rel) -> Error {
+    let mut vars = BTreeSet::new();
+    super::parse::clause_vars(c, &mut vars);
+    let missing: Vec<&str> = vars.iter().filter(|v| !rel.binds(v)).map(|v| v.as_str()).collect();
+    err!(Parse, "insufficient bindings: {} not bound in clause {c:?}", missing.join(", "))
+}
+
+/// Evaluates one clause against `rel`.
+pub fn eval_clause(ctx: &mut Ctx<'_>, clause: &Clause, rel: Rel) -> Result<Rel> {
+    match clause {
+        Clause::Pattern(p) => eval_pattern(ctx, p, rel),
+        Clause::Pred { name, args } => {
+            let view = ctx.source("$").ok();
+            let mut out = Vec::with_capacity(rel.rows.len());
+            for row in rel.rows {
+                let vals = args_of(&rel.vars, &row, args)?;
+                if call_fn(view.as_ref(), name.as_str(), &vals)?.is_truthy() {
+                    out.push(row);
+                }
+            }
+            Ok(Rel { vars: rel.vars, rows: out })
+        }
+        Clause::Fn { name, args, binding } => eval_fn(ctx, name, args, binding, rel),
+        Clause::Not { vars, body } => {
+            let join = join_vars(vars.as_deref(), body, &rel);
+            let input = rel.project(&join);
+            let saved = ctx.tables.take();
+            let result = eval_clauses(ctx, body, input);
+            ctx.tables = saved;
+            let matched = result?.project(&join);
+            Ok(rel.antijoin(&matched))
+        }
+        Clause::Or { vars, branches } => {
+            let join: Vec<Var> = match vars {
+                Some(vs) => vs.clone(),
+                None => {
+                    let mut s = BTreeSet::new();
+                    for b in branches {
+                        b.iter().for_each(|c| super::parse::clause_vars(c, &mut s));
+                    }
+                    s.into_iter().collect()
+                }
+            };
+            let bound: Vec<Var> = join.iter().filter(|v| rel.binds(v)).cloned().collect();
+            let input = rel.project(&bound);
+            let mut union: Option<Rel> = None;
+            for b in branches {
+                let out = eval_clauses(ctx, b, input.clone())?;
+                for v in &join {
+                    if !out.binds(v) {
+                        return Err(err!(Parse, "insufficient bindings: {} is not bound by every branch of (or …)", v.as_str()));
+                    }
+                }
+                let out = out.project(&join);
+                union = Some(match union {
+                    None => out,
+                    Some(mut u) => {
+                        let mut seen: hashbrown::HashSet<Vec<Value>> = u.rows.iter().cloned().collect();
+                        u.rows.extend(out.rows.into_iter().filter(|r| seen.insert(r.clone())));
+                        u
+                    }
+                });
+            }
+            Ok(rel.join(union.unwrap_or_default()))
+        }
+        Clause::Rule { name, args } => super::rules::eval_call(ctx, name, args, rel),
+    }
+}
+
+/// Join variables of a `not`: the declared ones, or those of its body the relation binds.
+fn join_vars(declared: Option<&[Var]>, body: &[Clause], rel: &Rel) -> Vec<Var> {
+    match declared {
+        Some(vs) => vs.to_vec(),
+        None => {
+            let mut s = BTreeSet::new();
+            body.iter().for_each(|c| super::parse::clause_vars(c, &mut s));
+            s.into_iter().filter(|v| rel.binds(v)).collect()
+        }
+    }
+}
+
+/// The values of `args` in `row` (constants as themselves).
+pub fn args_of(vars: &[Var], row: &[Value], args: &[Term]) -> Result<Vec<Value>> {
+    args.iter()
+        .map(|t| match t {
+            Term::Var(v) => vars
+                .iter()
+                .position(|x| x == v)
+                .and_then(|i| row.get(i).cloned())
+                .ok_or_else(|| err!(Parse, "variable {} is not bound", v.as_str())),
+            Term::Const(c) => Ok(c.clone()),
+            Term::Blank => Err(Error::parse("_ cannot be a function argument")),
+        })
+        .collect()
+}
+
+/// Calls a function, giving database-reading functions (`get-else`, `get-some`, `missing?`) the view.
+pub fn call_fn(view: Option<&View<'_>>, name: &str, args: &[Value]) -> Result<Value> {
+    match name {
+        "get-else" | "get-some" | "missing?" => {
+            let view = view.ok_or_else(|| err!(Parse, "({name} $ …) needs a database source"))?;
+            let (e, rest) = match args {
+                [Value::Symbol(_), e, rest @ ..] => (e, rest),
+                _ => return Err(err!(Parse, "({name} $ ?e …) takes a source and an entity first")),
+            };
+            let eid = match e {
+                Value::Int(i) if *i >= 0 => *i as u64,
+                other => return Err(err!(Type, "({name} …): {other:?} is not an entity id")),
+            };
+            let first_value = |a: &Value| -> Result<Option<Value>> {
+                let Value::Keyword(k) = a else { return Err(err!(Parse, "({name} …): attribute {a:?} is not a keyword")) };
+                let Some(attr) = view.schema().get(k) else { return Ok(None) };
+                if attr.is_many() && name == "get-else" {
+                    return Err(err!(Type, "get-else on cardinality-many attribute {k:?}"));
+                }
+                Ok(view.datoms(Some(eid), Some(attr.id), None)?.next().transpose()?.map(|d| d.v))
+            };
+            match name {
+                "get-else" => match rest {
+                    [a, default] => {
+                        if default.is_nil() {
+                            return Err(err!(Type, "get-else default cannot be nil"));
+                        }
+                        Ok(first_value(a)?.unwrap_or_else(|| default.clone()))
+                    }
+                    _ => Err(Error::parse("(get-else $ ?e :attr default) takes four arguments")),
+                },
+                "missing?" => match rest {
+                    [a] => Ok(Value::Bool(first_value(a)?.is_none())),
+                    _ => Err(Error::parse("(missing? $ ?e :attr) takes three arguments")),
+                },
+                _ => {
+                    for a in rest {
+                        if let Some(v) = first_value(a)? {
+                            return Ok(Value::Vector(alloc::vec![a.clone(), v]));
+                        }
+                    }
+                    Ok(Value::Nil)
+                }
+            }
+        }
+        _ => call(name, args),
+    }
+}
+
+fn eval_fn(ctx: &mut Ctx<'_>, name: &Symbol, args: &[Term], binding: &Binding, rel: Rel) -> Result<Rel> {
+    let view = ctx.source("$").ok();
+    let new_vars: Vec<Var> = binding.vars().into_iter().filter(|v| !rel.binds(v)).collect();
+    let mut vars = rel.vars.clone();
+    vars.extend(new_vars.iter().cloned());
+    let mut rows = Vec::new();
+    for row in &rel.rows {
+        let vals = args_of(&rel.vars, row, args)?;
+        let result = call_fn(view.as_ref(), name.as_str(), &vals)?;
+        if result.is_nil() {
+            continue;
+        }
+        let tuples: Vec<Vec<(&Term, Value)>> = match binding {
+            Binding::Scalar(t) => alloc::vec![alloc::vec![(t, result)]],
+            Binding::Tuple(ts) => {
+                let items = seq(&result, name)?;
+                if items.len() < ts.len() {
+                    continue;
+                }
+                alloc::vec![ts.iter().zip(items).collect()]
+            }
+            Binding::Coll(t) => seq(&result, name)?.into_iter().map(|x| alloc::vec![(t, x)]).collect(),
+            Binding::Rel(ts) => {
+                let mut out = Vec::new();
+                for tuple in seq(&result, name)? {
+                    let items = seq(&tuple, name)?;
+                    if items.len() >= ts.len() {
+                        out.push(ts.iter().zip(items).collect());
+                    }
+                }
+                out
+            }
+        };
+        'tuples: for t in tuples {
+            let mut new_row = row.clone();
+            let mut fresh: Vec<Option<Value>> = alloc::vec![None; new_vars.len()];
+            for (term, val) in t {
+                match term {
+                    Term::Blank => {}
+                    Term::Const(c) => {
+                        if *c != val {
+                            continue 'tuples;
+                        }
+                    }
+                    Term::Var(v) => {
+                        if let Some(i) = rel.col(v) {
+                            if row.get(i) != Some(&val) {
+                                continue 'tuples;
+                            }
+                        } else if let Some(i) = new_vars.iter().position(|x| x == v) {
+                            match &fresh[i] {
+                                Some(prev) if *prev != val => continue 'tuples,
+                                _ => fresh[i] = Some(val),
+                            }
+                        }
+                    }
+                }
+            }
+            new_row.extend(fresh.into_iter().map(|x| x.unwrap_or(Value::Nil)));
+            rows.push(new_row);
+        }
+    }
+    ctx.charge(rows.len())?;
+    Ok(Rel { vars, rows })
+}
+
+fn seq(v: &Value, name: &Symbol) -> Result<Vec<Value>> {
+    match v {
+        Value::Vector(xs) | Value::List(xs) => Ok(xs.clone()),
+        Value::Set(s) => Ok(s.iter().cloned().collect()),
+        other => Err(err!(Type, "({} …) returned {other:?}, which cannot be destructured", name.as_str())),
+    }
+}
+
+/// An entity id from a pattern's entity position (ids and lookup refs).
+pub fn entity_of(view: &View<'_>, v: &Value) -> Result<Option<EntityId>> {
+    match v {
+        Value::Int(i) if *i >= 0 => Ok(Some(*i as u64)),
+        Value::Ref(r) => Ok(Some(*r)),
+        Value::Vector(lr) | Value::List(lr) => match lr.as_slice() {
+            [Value::Keyword(a), val] => match view.schema().get(a) {
+                Some(attr) => view.entity_with(attr.id, val),
+                None => Ok(None),
+            },
+            _ => Ok(None),
+        },
+        _ => Ok(None),
+    }
+}
+
+/// What a pattern position is, given the relation: bound from a column, constant, or free.
+#[derive(Clone, Debug)]
+enum Slot {
+    Const(Value),
+    Col(usize),
+    Free(Option<Var>),
+}
+
+fn slot(t: &Term, rel: &Rel) -> Slot {
+    match t {
+        Term::Const(c) => Slot::Const(c.clone()),
+        Term::Blank => Slot::Free(None),
+        Term::Var(v) => match rel.col(v) {
+            Some(i) => Slot::Col(i),
+            None => Slot::Free(Some(v.clone())),
+        },
+    }
+}
+
+fn eval_pattern(ctx: &mut Ctx<'_>, p: &Pattern, rel: Rel) -> Result<Rel> {
+    let view = ctx.source(&p.src)?;
+    let slots: Vec<Slot> = p.terms.iter().map(|t| slot(t, &rel)).collect();
+    // Variables first bound by this pattern, in position order (a variable may repeat).
+    let mut new_vars: Vec<Var> = Vec::new();
+    for s in &slots {
+        if let Slot::Free(Some(v)) = s {
+            if !new_vars.contains(v) {
+                new_vars.push(v.clone());
+            }
+        }
+    }
+    let mut vars = rel.vars.clone();
+    vars.extend(new_vars.iter().cloned());
+    let bound_cols: Vec<usize> = slots.iter().filter_map(|s| if let Slot::Col(i) = s { Some(*i) } else { None }).collect();
+    let mut cache: HashMap<Vec<Value>, Vec<[Value; 4]>> = HashMap::new();
+    let mut rows = Vec::new();
+    for row in &rel.rows {
+        let key: Vec<Value> = bound_cols.iter().filter_map(|i| row.get(*i).cloned()).collect();
+        if !cache.contains_key(&key) {
+            let resolved: Vec<Option<Value>> = slots
+                .iter()
+                .map(|s| match s {
+                    Slot::Const(c) => Some(c.clone()),
+                    Slot::Col(i) => row.get(*i).cloned(),
+                    Slot::Free(_) => None,
+                })
+                .collect();
+            let found = match &p.transitive {
+                Some(t) => transitive_matches(&view, &resolved, t.max_depth)?,
+                None => matches(&view, &resolved)?,
+            };
+            ctx.charge(found.len())?;
+            cache.insert(key.clone(), found);
+        }
+        let Some(found) = cache.get(&key) else { continue };
+        'datoms: for d in found {
+            let mut fresh: Vec<Option<&Value>> = alloc::vec![None; new_vars.len()];
+            for (s, val) in slots.iter().zip(d.iter()) {
+                if let Slot::Free(Some(v)) = s {
+                    let i = new_vars.iter().position(|x| x == v).unwrap_or(0);
+                    match fresh.get(i).copied().flatten() {
+                        Some(prev) if prev != val => continue 'datoms,
+                        _ => {
+                            if let Some(f) = fresh.get_mut(i) {
+                                *f = Some(val);
+                            }
+                        }
+                    }
+                }
+            }
+            let mut out = row.clone();
+            out.extend(fresh.into_iter().map(|x| x.cloned().unwrap_or(Value::Nil)));
+            rows.push(out);
+        }
+    }
+    Ok(Rel { vars, rows })
+}
+
+/// The attribute id of a constant attribute position (`None` when the attribute is unknown,
+/// so the pattern matches nothing).
+fn attr_of(view: &View<'_>, a: &Value) -> Option<AttrId> {
+    match a {
+        Value::Keyword(k) => view.schema().get(k).map(|x| x.id),
+        _ => None,
+    }
+}
+
+/// Every datom `[e a v tx]` matching the given positions (`None`: free).
+pub fn matches(view: &View<'_>, pos: &[Option<Value>]) -> Result<Vec<[Value; 4]>> {
+    let get = |i: usize| pos.get(i).cloned().flatten();
+    let (e, a, v, tx) = (get(0), get(1), get(2), get(3));
+    let e_id = match &e {
+        Some(x) => match entity_of(view, x)? {
+            Some(id) => Some(id),
+            None => return Ok(Vec::new()),
+        },
+        None => None,
+    };
+    let a_id = match &a {
+        Some(x) => match attr_of(view, x) {
+            Some(id) => Some(id),
+            None => return Ok(Vec::new()),
+        },
+        None => None,
+    };
+    // A lookup ref in value position of a ref attribute names an entity.
+    let v = match (&v, a_id.and_then(|id| view.schema().by_id(id))) {
+        (Some(val @ (Value::Vector(_) | Value::List(_))), Some(attr)) if attr.is_ref() => match entity_of(view, val)? {
+            Some(id) => Some(Value::Int(id as i64)),
+            None => return Ok(Vec::new()),
+        },
+        _ => v,
+    };
+    let mut out = Vec::new();
+    for d in view.datoms(e_id, a_id, v.as_ref())? {
+        let d = d?;
+        if let Some(t) = &tx {
+            if *t != Value::Int(d.tx as i64) {
+                continue;
+            }
+        }
+        out.push(datom_values(view, &d)?);
+    }
+    Ok(out)
+}
+
+fn datom_values(view: &View<'_>, d: &RawDatom) -> Result<[Value; 4]> {
+    let a = view.schema().attr(d.a)?.ident.clone();
+    Ok([Value::Int(d.e as i64), Value::Keyword(a), d.v.clone(), Value::Int(d.tx as i64)])
+}
+
+/// `[?x :attr+ ?y]`: pairs connected by one or more steps of a ref attribute.
+fn transitive_matches(view: &View<'_>, pos: &[Option<Value>], max_depth: Option<usize>) -> Result<Vec<[Value; 4]>> {
+    let get = |i: usize| pos.get(i).cloned().flatten();
+    let Some(Value::Keyword(attr_kw)) = get(1) else {
+        return Err(Error::parse("a transitive pattern needs a constant attribute (:attr+)"));
+    };
+    let Some(attr) = view.schema().get(&attr_kw) else { return Ok(Vec::new()) };
+    let a = attr.id;
+    let kw = Value::Keyword(attr_kw.clone());
+    let step_out = |from: &Value| -> Result<Vec<Value>> {
+        let Some(e) = entity_of(view, from)? else { return Ok(Vec::new()) };
+        view.datoms(Some(e), Some(a), None)?.map(|d| d.map(|d| d.v)).collect()
+    };
+    let step_in = |to: &Value| -> Result<Vec<Value>> {
+        view.datoms(None, Some(a), Some(to))?.map(|d| d.map(|d| Value::Int(d.e as i64))).collect()
+    };
+    let reach = |start: &Value, step: &dyn Fn(&Value) -> Result<Vec<Value>>| -> Result<BTreeSet<Value>> {
+        let mut seen = BTreeSet::new();
+        let mut frontier = alloc::vec![start.clone()];
+        let mut depth = 0;
+        while !frontier.is_empty() && max_depth.is_none_or(|m| depth < m) {
+            depth += 1;
+            let mut next = Vec::new();
+            for x in &frontier {
+                for y in step(x)? {
+                    if seen.insert(y.clone()) {
+                        next.push(y);
+                    }
+                }
+            }
+            frontier = next;
+        }
+        Ok(seen)
+    };
+    let mut out = Vec::new();
+    let tx = Value::Nil;
+    match (get(0), get(2)) {
+        (Some(x), y) => {
+            let x = match entity_of(view, &x)? {
+                Some(id) => Value::Int(id as i64),
+                None => return Ok(out),
+            };
+            for r in reach(&x, &step_out)? {
+                if y.as_ref().is_none_or(|y| *y == r) {
+                    out.push([x.clone(), kw.clone(), r, tx.clone()]);
+                }
+            }
+        }
+        (None, Some(y)) => {
+            for r in reach(&y, &step_in)? {
+                out.push([r, kw.clone(), y.clone(), tx.clone()]);
+            }
+        }
+        (None, None) => {
+            let starts: BTreeSet<Value> =
+                view.datoms(None, Some(a), None)?.map(|d| d.map(|d| Value::Int(d.e as i64))).collect::<Result<_>>()?;
+            for x in starts {
+                for r in reach(&x, &step_out)? {
+                    out.push([x.clone(), kw.clone(), r, tx.clone()]);
+                }
+            }
+        }
+    }
+    Ok(out)
+}

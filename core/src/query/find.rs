@@ -1,0 +1,168 @@
+//! From the final relation to the result: find elements, aggregates, pull, and the find spec's shape.
+
+use super::aggregate::aggregate;
+use super::ast::*;
+use super::eval::{args_of, call_fn, Ctx};
+use super::rel::Rel;
+use crate::{err, Result, Symbol, Value};
+use alloc::collections::BTreeSet;
+use alloc::vec::Vec;
+use hashbrown::{HashMap, HashSet};
+
+/// The relation an `:in` binding form makes of its input value.
+pub fn bind_input(b: &Binding, v: &Value) -> Result<Rel> {
+    let items = |v: &Value| -> Result<Vec<Value>> {
+        match v {
+            Value::Vector(xs) | Value::List(xs) => Ok(xs.clone()),
+            Value::Set(s) => Ok(s.iter().cloned().collect()),
+            other => Err(err!(Type, "input {other:?} is not a collection, as {b:?} expects")),
+        }
+    };
+    let tuple_rel = |terms: &[Term], tuples: Vec<Value>| -> Result<Rel> {
+        let vars: Vec<Var> = terms.iter().filter_map(|t| t.var().cloned()).collect();
+        let mut rows = Vec::new();
+        for t in tuples {
+            let vals = items(&t)?;
+            if vals.len() != terms.len() {
+                return Err(err!(Type, "input tuple {t:?} has {} values, {b:?} binds {}", vals.len(), terms.len()));
+            }
+            rows.push(terms.iter().zip(vals).filter(|(t, _)| t.var().is_some()).map(|(_, v)| v).collect());
+        }
+        Ok(Rel { vars, rows })
+    };
+    match b {
+        Binding::Scalar(Term::Var(x)) => Ok(Rel { vars: alloc::vec![x.clone()], rows: alloc::vec![alloc::vec![v.clone()]] }),
+        Binding::Scalar(_) => Ok(Rel::unit()),
+        Binding::Coll(Term::Var(x)) => {
+            Ok(Rel { vars: alloc::vec![x.clone()], rows: items(v)?.into_iter().map(|i| alloc::vec![i]).collect() })
+        }
+        Binding::Coll(_) => Ok(Rel::unit()),
+        Binding::Tuple(ts) => tuple_rel(ts, alloc::vec![v.clone()]),
+        Binding::Rel(ts) => tuple_rel(ts, items(v)?),
+    }
+}
+
+/// Shapes the final relation into the query's result.
+pub fn shape(ctx: &mut Ctx<'_>, q: &Query, rel: Rel) -> Result<Value> {
+    let elems = q.find.elems();
+    let has_agg = elems.iter().any(|e| matches!(e, FindElem::Agg { .. }));
+    let tuples = if has_agg { aggregate_rows(q, elems, &rel)? } else { plain_rows(elems, &rel)? };
+    let view = ctx.source("$").ok();
+    // Pull and expressions are computed per distinct tuple.
+    let mut out: Vec<Vec<Value>> = Vec::with_capacity(tuples.len());
+    for t in tuples {
+        let mut row = Vec::with_capacity(elems.len());
+        for (e, v) in elems.iter().zip(t) {
+            row.push(match e {
+                FindElem::Pull { pattern, .. } => {
+                    let view = view.ok_or_else(|| err!(Parse, "pull in :find needs a database source"))?;
+                    crate::pull::pull(&view, pattern, &v)?
+                }
+                _ => v,
+            });
+        }
+        out.push(row);
+    }
+    Ok(match &q.find {
+        FindSpec::Rel(_) => match &q.keys {
+            None => Value::Set(out.into_iter().map(Value::Vector).collect()),
+            Some((kind, names)) => Value::Set(
+                out.into_iter()
+                    .map(|row| {
+                        Value::Map(
+                            names
+                                .iter()
+                                .zip(row)
+                                .map(|(n, v)| {
+                                    let k = match kind {
+                                        KeyKind::Keys => Value::kw(n),
+                                        KeyKind::Strs => Value::str(n),
+                                        KeyKind::Syms => Value::Symbol(Symbol::new(n)),
+                                    };
+                                    (k, v)
+                                })
+                                .collect(),
+                        )
+                    })
+                    .collect(),
+            ),
+        },
+        FindSpec::Coll(_) => Value::Vector(out.into_iter().filter_map(|r| r.into_iter().next()).collect()),
+        FindSpec::Tuple(_) => out.into_iter().next().map(Value::Vector).unwrap_or(Value::Nil),
+        FindSpec::Scalar(_) => out.into_iter().next().and_then(|r| r.into_iter().next()).unwrap_or(Value::Nil),
+    })
+}
+
+/// The value of a non-aggregate find element in one row (pull elements yield the entity).
+fn elem_value(e: &FindElem, rel: &Rel, row: &[Value]) -> Result<Value> {
+    match e {
+        FindElem::Var(v) | FindElem::Pull { var: v, .. } => rel
+            .col(v)
+            .and_then(|i| row.get(i).cloned())
+            .ok_or_else(|| err!(Parse, "find variable {} is not bound", v.as_str())),
+        FindElem::Expr { name, args } => call_fn(None, name.as_str(), &args_of(&rel.vars, row, args)?),
+        FindElem::Agg { .. } => Err(err!(Parse, "aggregate outside aggregation")),
+    }
+}
+
+/// Distinct find tuples, in first-seen order.
+fn plain_rows(elems: &[FindElem], rel: &Rel) -> Result<Vec<Vec<Value>>> {
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for row in &rel.rows {
+        let t: Vec<Value> = elems.iter().map(|e| elem_value(e, rel, row)).collect::<Result<_>>()?;
+        if seen.insert(t.clone()) {
+            out.push(t);
+        }
+    }
+    Ok(out)
+}
+
+/// Groups by the non-aggregate elements and aggregates over the distinct bindings of every find
+/// and `:with` variable, as Datomic does.
+fn aggregate_rows(q: &Query, elems: &[FindElem], rel: &Rel) -> Result<Vec<Vec<Value>>> {
+    // The variables whose distinct bindings are aggregated over.
+    let mut vars: BTreeSet<Var> = q.with.iter().cloned().collect();
+    for e in elems {
+        match e {
+            FindElem::Var(v) | FindElem::Pull { var: v, .. } | FindElem::Agg { var: v, .. } => {
+                vars.insert(v.clone());
+            }
+            FindElem::Expr { args, .. } => vars.extend(args.iter().filter_map(Term::var).cloned()),
+        }
+    }
+    let vars: Vec<Var> = vars.into_iter().collect();
+    let distinct = rel.project(&vars);
+    let mut groups: HashMap<Vec<Value>, Vec<&Vec<Value>>> = HashMap::new();
+    let mut order: Vec<Vec<Value>> = Vec::new();
+    for row in &distinct.rows {
+        let key: Vec<Value> = elems
+            .iter()
+            .filter(|e| !matches!(e, FindElem::Agg { .. }))
+            .map(|e| elem_value(e, &distinct, row))
+            .collect::<Result<_>>()?;
+        let g = groups.entry(key.clone()).or_default();
+        if g.is_empty() {
+            order.push(key);
+        }
+        g.push(row);
+    }
+    let mut out = Vec::with_capacity(order.len());
+    for key in order {
+        let rows = groups.get(&key).map(Vec::as_slice).unwrap_or(&[]);
+        let mut keys = key.into_iter();
+        let mut tuple = Vec::with_capacity(elems.len());
+        for e in elems {
+            match e {
+                FindElem::Agg { name, params, var } => {
+                    let col = distinct.col(var).ok_or_else(|| err!(Parse, "aggregate variable {} is not bound", var.as_str()))?;
+                    let values: Vec<Value> = rows.iter().filter_map(|r| r.get(col).cloned()).collect();
+                    tuple.push(aggregate(name.as_str(), params, values)?);
+                }
+                _ => tuple.push(keys.next().unwrap_or(Value::Nil)),
+            }
+        }
+        out.push(tuple);
+    }
+    Ok(out)
+}

@@ -1,0 +1,136 @@
+//! Choosing the next clause: cheapest first, given what the relation binds.
+//!
+//! Estimates come from the indexes themselves: how many datoms an attribute (or an attribute and a
+//! constant value) has, counted up to a cap and cached for the query. Predicates and functions run
+//! as soon as their inputs are bound; `not` waits until every variable other clauses could bind is
+//! bound; clauses that share variables with the relation are preferred over cross products. Because
+//! the order is chosen from data and bindings, not from how the query was written, swapping clauses
+//! does not change the plan.
+
+use super::ast::*;
+use super::eval::Ctx;
+use super::parse::clause_vars;
+use super::rel::Rel;
+use crate::{Result, Value};
+use alloc::collections::BTreeSet;
+use alloc::string::String;
+
+/// Counts stop at this many datoms: beyond it, sizes compare as equal.
+const COUNT_CAP: usize = 4096;
+
+/// What to do next.
+pub enum Step {
+    /// Run the pending clause at this index.
+    Run(usize),
+    /// No clause can run: the one at this index lacks bindings.
+    Stuck(usize),
+}
+
+/// Picks the next clause among `pending`.
+pub fn choose(ctx: &mut Ctx<'_>, pending: &[&Clause], rel: &Rel) -> Result<Step> {
+    let mut best: Option<(f64, usize)> = None;
+    for (i, c) in pending.iter().enumerate() {
+        let Some(cost) = cost(ctx, c, pending, i, rel)? else { continue };
+        if best.is_none_or(|(b, _)| cost < b) {
+            best = Some((cost, i));
+        }
+    }
+    Ok(match best {
+        Some((_, i)) => Step::Run(i),
+        None => Step::Stuck(pending.iter().position(|c| !matches!(c, Clause::Pattern(_))).unwrap_or(0)),
+    })
+}
+
+fn term_bound(t: &Term, rel: &Rel) -> bool {
+    match t {
+        Term::Var(v) => rel.binds(v),
+        Term::Const(_) => true,
+        Term::Blank => false,
+    }
+}
+
+/// Variables that some other pending clause could still bind.
+fn bindable_elsewhere(pending: &[&Clause], me: usize) -> BTreeSet<Var> {
+    let mut s = BTreeSet::new();
+    for (j, c) in pending.iter().enumerate() {
+        if j != me && !matches!(c, Clause::Not { .. } | Clause::Pred { .. }) {
+            clause_vars(c, &mut s);
+        }
+    }
+    s
+}
+
+/// The estimated cost of running `c` now, or `None` if it cannot run yet.
+fn cost(ctx: &mut Ctx<'_>, c: &Clause, pending: &[&Clause], me: usize, rel: &Rel) -> Result<Option<f64>> {
+    let rows = rel.rows.len().max(1) as f64;
+    Ok(match c {
+        Clause::Pred { args, .. } => args.iter().all(|t| term_bound(t, rel)).then_some(0.0),
+        Clause::Fn { args, .. } => args.iter().all(|t| term_bound(t, rel)).then_some(0.5),
+        Clause::Not { vars, body } => {
+            let mut inner = BTreeSet::new();
+            match vars {
+                Some(vs) => inner.extend(vs.iter().cloned()),
+                None => body.iter().for_each(|b| clause_vars(b, &mut inner)),
+            }
+            let elsewhere = bindable_elsewhere(pending, me);
+            let waiting = inner.iter().any(|v| !rel.binds(v) && (elsewhere.contains(v) || vars.is_some()));
+            (!waiting).then_some(1.0)
+        }
+        Clause::Or { vars, .. } => {
+            let mut vs = BTreeSet::new();
+            match vars {
+                Some(declared) => vs.extend(declared.iter().cloned()),
+                None => clause_vars(c, &mut vs),
+            }
+            let shared = vs.iter().any(|v| rel.binds(v));
+            Some(if shared { rows * 50.0 } else { 1.0e9 })
+        }
+        Clause::Rule { args, .. } => {
+            let bound = args.iter().filter(|t| term_bound(t, rel)).count();
+            Some(if bound > 0 { rows * 100.0 } else { 1.0e9 })
+        }
+        Clause::Pattern(p) => Some(pattern_cost(ctx, p, rel, rows)?),
+    })
+}
+
+fn pattern_cost(ctx: &mut Ctx<'_>, p: &Pattern, rel: &Rel, rows: f64) -> Result<f64> {
+    let [e, a, v, _] = &p.terms;
+    let e_bound = term_bound(e, rel);
+    let v_bound = term_bound(v, rel);
+    let shares = p.terms.iter().any(|t| matches!(t, Term::Var(x) if rel.binds(x)));
+    let attr_count = match a {
+        Term::Const(kw) => estimate(ctx, &p.src, kw, None)? as f64,
+        _ => 1.0e8,
+    };
+    if p.transitive.is_some() {
+        return Ok(if e_bound || v_bound { rows * 100.0 } else { attr_count * 100.0 });
+    }
+    let cost = if e_bound {
+        // One seek per row.
+        rows * if matches!(a, Term::Const(_)) { 1.0 } else { 10.0 }
+    } else if let (Term::Const(kw), Term::Const(val)) = (a, v) {
+        estimate(ctx, &p.src, kw, Some(val))? as f64
+    } else if v_bound && matches!(a, Term::Const(_)) {
+        rows * 2.0
+    } else {
+        attr_count
+    };
+    // A pattern that shares nothing with a non-trivial relation makes a cross product.
+    let cost = if !shares && !rel.vars.is_empty() { cost * rows + 1.0e6 } else { cost };
+    Ok(cost)
+}
+
+/// How many datoms attribute `kw` has (with value `val`), capped, cached per query.
+fn estimate(ctx: &mut Ctx<'_>, src: &str, kw: &Value, val: Option<&Value>) -> Result<usize> {
+    let key = (String::from(src), kw.clone(), val.cloned());
+    if let Some(n) = ctx.estimates.get(&key) {
+        return Ok(*n);
+    }
+    let view = ctx.source(src)?;
+    let n = match kw.as_keyword().and_then(|k| view.schema().get(k)) {
+        None => 0,
+        Some(attr) => view.datoms(None, Some(attr.id), val)?.take(COUNT_CAP).count(),
+    };
+    ctx.estimates.insert(key, n);
+    Ok(n)
+}

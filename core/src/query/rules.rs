@@ -1,0 +1,211 @@
+//! Rules, recursive ones included, by tabled bottom-up evaluation seeded with the caller's bindings.
+//!
+//! A call `(rule ?a ?b)` whose arguments are partly bound becomes a table keyed by the rule and which
+//! positions are bound (its "adornment"). The table collects the distinct bound inputs callers ask
+//! about and the answers found for them. A top-level call runs every table to a fixpoint: each round
+//! evaluates each rule body for the table's inputs; recursive calls inside bodies register new inputs
+//! and read the answers found so far. Rounds repeat until no table gains an input or an answer.
+//! Bound arguments thus seed the evaluation (as magic sets do): an ancestors query for one person
+//! touches only that person's ancestors. Recursion never deepens the Rust stack.
+
+use super::ast::*;
+use super::eval::{eval_clauses, Ctx};
+use super::rel::Rel;
+use crate::{err, Error, Result, Symbol, Value};
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+use hashbrown::{HashMap, HashSet};
+
+/// One adorned rule's inputs and answers.
+#[derive(Default, Debug)]
+struct Table {
+    inputs: HashSet<Vec<Value>>,
+    answers: HashSet<Vec<Value>>,
+}
+
+/// The tables of one fixpoint computation.
+#[derive(Default, Debug)]
+pub struct RuleTables {
+    tables: BTreeMap<(Symbol, Vec<bool>), Table>,
+    changed: bool,
+}
+
+/// Most fixpoint rounds before giving up with kind `limit`.
+const MAX_ROUNDS: usize = 1_000_000;
+
+/// Evaluates a rule call against `rel`, joining its answers in.
+pub fn eval_call(ctx: &mut Ctx<'_>, name: &Symbol, args: &[Term], rel: Rel) -> Result<Rel> {
+    let arity = ctx
+        .rules
+        .get(name)
+        .and_then(|defs| defs.first())
+        .map(|d| d.head.len())
+        .ok_or_else(|| err!(Parse, "unknown rule or clause ({} …): no such rule in %", name.as_str()))?;
+    if arity != args.len() {
+        return Err(err!(Parse, "rule {} takes {arity} arguments, called with {}", name.as_str(), args.len()));
+    }
+    let mask: Vec<bool> = args
+        .iter()
+        .map(|t| match t {
+            Term::Const(_) => true,
+            Term::Var(v) => rel.binds(v),
+            Term::Blank => false,
+        })
+        .collect();
+    let mut inputs: HashSet<Vec<Value>> = HashSet::new();
+    for row in &rel.rows {
+        inputs.insert(bound_values(args, &mask, &rel, row));
+    }
+    let key = (name.clone(), mask.clone());
+    let top = ctx.tables.is_none();
+    if top {
+        ctx.tables = Some(RuleTables::default());
+    }
+    register(ctx, &key, inputs);
+    let answers: Vec<Vec<Value>> = if top {
+        let result = fixpoint(ctx);
+        let tables = ctx.tables.take();
+        result?;
+        tables.and_then(|mut t| t.tables.remove(&key)).map(|t| t.answers.into_iter().collect()).unwrap_or_default()
+    } else {
+        ctx.tables
+            .as_ref()
+            .and_then(|t| t.tables.get(&key))
+            .map(|t| t.answers.iter().cloned().collect())
+            .unwrap_or_default()
+    };
+    join_answers(ctx, rel, args, &mask, answers)
+}
+
+fn bound_values(args: &[Term], mask: &[bool], rel: &Rel, row: &[Value]) -> Vec<Value> {
+    args.iter()
+        .zip(mask)
+        .filter(|(_, m)| **m)
+        .filter_map(|(t, _)| match t {
+            Term::Const(c) => Some(c.clone()),
+            Term::Var(v) => rel.col(v).and_then(|i| row.get(i).cloned()),
+            Term::Blank => None,
+        })
+        .collect()
+}
+
+fn register(ctx: &mut Ctx<'_>, key: &(Symbol, Vec<bool>), inputs: HashSet<Vec<Value>>) {
+    if let Some(tables) = ctx.tables.as_mut() {
+        let table = tables.tables.entry(key.clone()).or_default();
+        for i in inputs {
+            if table.inputs.insert(i) {
+                tables.changed = true;
+            }
+        }
+    }
+}
+
+/// Runs rounds until no table changes.
+fn fixpoint(ctx: &mut Ctx<'_>) -> Result<()> {
+    for _ in 0..MAX_ROUNDS {
+        let work: Vec<((Symbol, Vec<bool>), Vec<Vec<Value>>)> = match ctx.tables.as_mut() {
+            Some(t) => {
+                t.changed = false;
+                t.tables.iter().map(|(k, v)| (k.clone(), v.inputs.iter().cloned().collect())).collect()
+            }
+            None => return Err(Error::parse("rule evaluation lost its tables")),
+        };
+        for ((name, mask), inputs) in work {
+            let defs = ctx.rules.get(&name).cloned().unwrap_or_default();
+            let mut found: Vec<Vec<Value>> = Vec::new();
+            for def in &defs {
+                found.extend(eval_body(ctx, def, &mask, &inputs)?);
+            }
+            if let Some(tables) = ctx.tables.as_mut() {
+                let table = tables.tables.entry((name, mask)).or_default();
+                for a in found {
+                    if table.answers.insert(a) {
+                        tables.changed = true;
+                    }
+                }
+            }
+        }
+        if !ctx.tables.as_ref().is_some_and(|t| t.changed) {
+            return Ok(());
+        }
+    }
+    Err(err!(Limit, "rule evaluation did not reach a fixpoint within {MAX_ROUNDS} rounds"))
+}
+
+/// The head tuples one definition derives for the given inputs.
+fn eval_body(ctx: &mut Ctx<'_>, def: &RuleDef, mask: &[bool], inputs: &[Vec<Value>]) -> Result<Vec<Vec<Value>>> {
+    let mut vars: Vec<Var> = Vec::new();
+    for (v, m) in def.head.iter().zip(mask) {
+        if *m && !vars.contains(v) {
+            vars.push(v.clone());
+        }
+    }
+    let mut rows = Vec::new();
+    'inputs: for input in inputs {
+        let mut row: Vec<Option<Value>> = alloc::vec![None; vars.len()];
+        for (v, val) in def.head.iter().zip(mask).filter(|(_, m)| **m).map(|(v, _)| v).zip(input) {
+            let i = vars.iter().position(|x| x == v).unwrap_or(0);
+            match row.get(i).cloned().flatten() {
+                Some(prev) if prev != *val => continue 'inputs,
+                _ => {
+                    if let Some(slot) = row.get_mut(i) {
+                        *slot = Some(val.clone());
+                    }
+                }
+            }
+        }
+        rows.push(row.into_iter().map(|x| x.unwrap_or(Value::Nil)).collect());
+    }
+    let out = eval_clauses(ctx, &def.body, Rel { vars, rows })?;
+    let cols: Vec<usize> = def
+        .head
+        .iter()
+        .map(|v| out.col(v).ok_or_else(|| err!(Parse, "rule head variable {} is not bound by the rule's body", v.as_str())))
+        .collect::<Result<_>>()?;
+    Ok(out.rows.iter().map(|r| cols.iter().filter_map(|c| r.get(*c).cloned()).collect()).collect())
+}
+
+/// Joins answer tuples into `rel` through the call's arguments.
+fn join_answers(ctx: &mut Ctx<'_>, rel: Rel, args: &[Term], mask: &[bool], answers: Vec<Vec<Value>>) -> Result<Rel> {
+    let mut index: HashMap<Vec<Value>, Vec<&Vec<Value>>> = HashMap::new();
+    for a in &answers {
+        let k: Vec<Value> = a.iter().zip(mask).filter(|(_, m)| **m).map(|(v, _)| v.clone()).collect();
+        index.entry(k).or_default().push(a);
+    }
+    let mut new_vars: Vec<Var> = Vec::new();
+    for (t, m) in args.iter().zip(mask) {
+        if let (Term::Var(v), false) = (t, m) {
+            if !new_vars.contains(v) {
+                new_vars.push(v.clone());
+            }
+        }
+    }
+    let mut vars = rel.vars.clone();
+    vars.extend(new_vars.iter().cloned());
+    let mut rows = Vec::new();
+    for row in &rel.rows {
+        let k = bound_values(args, mask, &rel, row);
+        let Some(matches) = index.get(&k) else { continue };
+        'answers: for a in matches {
+            let mut fresh: Vec<Option<&Value>> = alloc::vec![None; new_vars.len()];
+            for ((t, m), val) in args.iter().zip(mask).zip(a.iter()) {
+                if let (Term::Var(v), false) = (t, m) {
+                    let i = new_vars.iter().position(|x| x == v).unwrap_or(0);
+                    match fresh.get(i).copied().flatten() {
+                        Some(prev) if prev != val => continue 'answers,
+                        _ => {
+                            if let Some(f) = fresh.get_mut(i) {
+                                *f = Some(val);
+                            }
+                        }
+                    }
+                }
+            }
+            let mut out = row.clone();
+            out.extend(fresh.into_iter().map(|x| x.cloned().unwrap_or(Value::Nil)));
+            rows.push(out);
+        }
+    }
+    ctx.charge(rows.len())?;
+    Ok(Rel { vars, rows })
+}
