@@ -53,11 +53,18 @@ fn main() -> Result<(), Box<dyn Error>> {
     let mut db = Database::in_memory();
 
     let schema = db.transact_edn(SCHEMA)?;
-    println!("schema: transaction {} defined {} attributes", schema.tx, db.schema().len());
+    println!(
+        "schema: transaction {} defined {} attributes",
+        schema.tx,
+        db.schema().len()
+    );
 
     let team = db.transact_edn(TEAM)?;
     let id = |name: &str| -> Result<EntityId, Box<dyn Error>> {
-        team.tempids.get(&Value::str(name)).copied().ok_or_else(|| format!("no tempid {name:?}").into())
+        team.tempids
+            .get(&Value::str(name))
+            .copied()
+            .ok_or_else(|| format!("no tempid {name:?}").into())
     };
     let (ada, grace, linus) = (id("ada")?, id("grace")?, id("linus")?);
     println!(
@@ -67,25 +74,44 @@ fn main() -> Result<(), Box<dyn Error>> {
     );
 
     let promotion = db.transact_edn(PROMOTION)?;
-    println!("promotion: transaction {} asserted or retracted {} datoms", promotion.tx, promotion.tx_data.len());
+    println!(
+        "promotion: transaction {} asserted or retracted {} datoms",
+        promotion.tx,
+        promotion.tx_data.len()
+    );
     println!();
 
     print_entity("Ada now:", db.entity(ada)?);
+    print_entity(
+        "Grace now (promoted by an upsert on her email):",
+        db.entity(grace)?,
+    );
     print_entity("Linus now:", db.entity(linus)?);
 
     // The unique email finds an entity without knowing its id.
-    let by_email = db.entity_by(&dfdb::Keyword::new("person/email"), &Value::str("grace@example.org"))?;
+    let by_email = db.entity_by(
+        &dfdb::Keyword::new("person/email"),
+        &Value::str("grace@example.org"),
+    )?;
     println!("entity_by :person/email \"grace@example.org\" = {by_email:?} (grace = {grace})");
     println!();
 
     // Every earlier state stays readable: the database as of the team's transaction.
     let before = db.as_of(TimePoint::Tx(team.tx))?;
-    print_entity(&format!("Linus as of transaction {} (before the promotion):", team.tx), before.entity(linus)?);
+    print_entity(
+        &format!(
+            "Linus as of transaction {} (before the promotion):",
+            team.tx
+        ),
+        before.entity(linus)?,
+    );
     println!();
 
-    println!("History of Linus (transaction, added?, attribute, value):");
+    println!("History of Linus (transaction, operation, attribute, value):");
     for d in db.history(Some(linus))? {
-        println!("  {:>6}  {:<5}  {:<16} {}", d.tx, d.added, d.a.as_str(), d.v);
+        let attr = Value::Keyword(d.a.clone()).to_string();
+        let op = if d.added { "added" } else { "retracted" };
+        println!("  {:>14}  {op:<9}  {attr:<16} {}", d.tx, d.v);
     }
     Ok(())
 }
