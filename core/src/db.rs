@@ -159,7 +159,8 @@ impl Database {
 
     /// Parses EDN tx-data (a vector, or a map `{:tx-data … :tx-meta …}`) and transacts it.
     pub fn transact_edn(&mut self, text: &str) -> Result<TxReport> {
-        let v = crate::edn::read(text)?;
+        let options = crate::edn::ReadOptions { ordered_maps: true, ..Default::default() };
+        let v = crate::edn::read_with(text, &options)?;
         self.transact(tx_input_from_value(v)?)
     }
 
@@ -257,15 +258,19 @@ impl Database {
 
 /// Reads a transaction given as EDN data: a tx-data vector, or `{:tx-data … :tx-meta … :tx-instant …}`.
 pub fn tx_input_from_value(v: Value) -> Result<TxInput> {
-    match v {
-        Value::Map(mut m) => {
+    let outer: Option<BTreeMap<Value, Value>> =
+        crate::edn::map_entries(&v).map(|es| es.into_iter().map(|(k, v)| (k.clone(), v.clone())).collect());
+    match outer {
+        Some(mut m) => {
             let tx_data = m
                 .remove(&Value::kw("tx-data"))
                 .ok_or_else(|| err!(Parse, "a transaction map needs :tx-data"))?;
             let tx_meta = match m.remove(&Value::kw("tx-meta")) {
                 None | Some(Value::Nil) => None,
-                Some(Value::Map(meta)) => Some(meta),
-                Some(other) => return Err(err!(Parse, ":tx-meta must be a map, got {other:?}")),
+                Some(meta) => match crate::edn::normalize(&meta) {
+                    Value::Map(meta) => Some(meta),
+                    other => return Err(err!(Parse, ":tx-meta must be a map, got {other:?}")),
+                },
             };
             let tx_instant = match m.remove(&Value::kw("tx-instant")) {
                 None | Some(Value::Nil) => None,
@@ -282,7 +287,7 @@ pub fn tx_input_from_value(v: Value) -> Result<TxInput> {
             }
             Ok(TxInput { tx_data, tx_meta, tx_instant })
         }
-        other => Ok(TxInput::new(other)),
+        None => Ok(TxInput::new(v)),
     }
 }
 

@@ -362,7 +362,9 @@ impl<'t> CaseState<'t> {
         tx_name: Option<&str>,
         expect: &Expect,
     ) -> Result<(), String> {
-        let input = self.input(tx)?;
+        // Maps keep their written order so entity ids follow order of appearance.
+        let options = edn::ReadOptions { ordered_maps: true, ..Default::default() };
+        let input = edn::read_with(&self.subst(tx)?, &options);
         let before = match expect {
             Expect::Error(_) => Some(Dump::of(self.db()?)?),
             _ => None,

@@ -66,7 +66,13 @@ pub struct ReadOptions {
     /// The largest input accepted, in bytes; a longer text is an [`Error::Limit`] before any of
     /// it is read. Default [`ReadOptions::DEFAULT_MAX_SIZE`] (64 MiB).
     pub max_size: usize,
+    /// Read maps as `(dfdb/ordered-map k1 v1 k2 v2 …)` lists keeping their written order, for
+    /// tx-data whose entity ids are allocated in order of appearance. Default `false`.
+    pub ordered_maps: bool,
 }
+
+/// The head symbol of a map read with [`ReadOptions::ordered_maps`].
+pub const ORDERED_MAP: &str = "dfdb/ordered-map";
 
 impl ReadOptions {
     /// The default `max_depth`: 512 nested collections.
@@ -80,6 +86,7 @@ impl Default for ReadOptions {
         ReadOptions {
             max_depth: Self::DEFAULT_MAX_DEPTH,
             max_size: Self::DEFAULT_MAX_SIZE,
+            ordered_maps: false,
         }
     }
 }
@@ -143,3 +150,34 @@ fn limit(msg: String) -> Error {
 
 #[cfg(test)]
 mod tests;
+
+/// The entries of a map in written order: a plain map (in key order) or a map read with
+/// [`ReadOptions::ordered_maps`]. `None` for anything else.
+pub fn map_entries(v: &Value) -> Option<Vec<(&Value, &Value)>> {
+    match v {
+        Value::Map(m) => Some(m.iter().collect()),
+        Value::List(items) if is_ordered_map(items) => {
+            let rest = items.get(1..).unwrap_or(&[]);
+            Some(rest.chunks(2).filter_map(|kv| Some((kv.first()?, kv.get(1)?))).collect())
+        }
+        _ => None,
+    }
+}
+
+fn is_ordered_map(items: &[Value]) -> bool {
+    matches!(items.first(), Some(Value::Symbol(s)) if s.as_str() == ORDERED_MAP) && items.len() % 2 == 1
+}
+
+/// Turns every map read with [`ReadOptions::ordered_maps`] inside `v` back into a plain map.
+pub fn normalize(v: &Value) -> Value {
+    match v {
+        Value::List(items) if is_ordered_map(items) => Value::Map(
+            items.get(1..).unwrap_or(&[]).chunks(2).filter_map(|kv| Some((normalize(kv.first()?), normalize(kv.get(1)?)))).collect(),
+        ),
+        Value::List(xs) => Value::List(xs.iter().map(normalize).collect()),
+        Value::Vector(xs) => Value::Vector(xs.iter().map(normalize).collect()),
+        Value::Set(s) => Value::Set(s.iter().map(normalize).collect()),
+        Value::Map(m) => Value::Map(m.iter().map(|(k, v)| (normalize(k), normalize(v))).collect()),
+        other => other.clone(),
+    }
+}

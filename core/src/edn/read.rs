@@ -36,7 +36,7 @@ enum Items {
     Vector(Vec<Value>),
     Set(BTreeSet<Value>),
     /// The map so far and a key waiting for its value (with the key's position).
-    Map(BTreeMap<Value, Value>, Option<(Value, usize)>),
+    Map(BTreeMap<Value, Value>, Option<(Value, usize)>, Vec<Value>),
 }
 
 impl Items {
@@ -73,6 +73,7 @@ pub(super) struct Reader<'a> {
     pub(super) text: &'a str,
     pub(super) pos: usize,
     max_depth: usize,
+    ordered_maps: bool,
 }
 
 fn is_ws(c: char) -> bool {
@@ -98,6 +99,7 @@ impl<'a> Reader<'a> {
             text,
             pos: 0,
             max_depth: opts.max_depth,
+            ordered_maps: opts.ordered_maps,
         })
     }
 
@@ -208,7 +210,7 @@ impl<'a> Reader<'a> {
                     let items = match c {
                         '(' => Items::List(Vec::new()),
                         '[' => Items::Vector(Vec::new()),
-                        _ => Items::Map(BTreeMap::new(), None),
+                        _ => Items::Map(BTreeMap::new(), None, Vec::new()),
                     };
                     self.open(&mut stack, &mut depth, items, start)?;
                     continue;
@@ -246,8 +248,18 @@ impl<'a> Reader<'a> {
                         Items::List(v) => Value::List(v),
                         Items::Vector(v) => Value::Vector(v),
                         Items::Set(s) => Value::Set(s),
-                        Items::Map(m, None) => Value::Map(m),
-                        Items::Map(_, Some((k, at))) => {
+                        Items::Map(mut m, None, order) if self.ordered_maps => {
+                            let mut items = Vec::with_capacity(1 + 2 * order.len());
+                            items.push(Value::sym(super::ORDERED_MAP));
+                            for k in order {
+                                let v = m.remove(&k).unwrap_or(Value::Nil);
+                                items.push(k);
+                                items.push(v);
+                            }
+                            Value::List(items)
+                        }
+                        Items::Map(m, None, _) => Value::Map(m),
+                        Items::Map(_, Some((k, at)), _) => {
                             return Err(self.error_at(
                                 at,
                                 format!(
@@ -382,7 +394,7 @@ impl<'a> Reader<'a> {
                 }
                 s.insert(value);
             }
-            Items::Map(m, pending) => match pending.take() {
+            Items::Map(m, pending, order) => match pending.take() {
                 None => {
                     if m.contains_key(&value) {
                         let msg = format!("duplicate map key `{}`", value_snippet(&value));
@@ -391,6 +403,9 @@ impl<'a> Reader<'a> {
                     *pending = Some((value, at));
                 }
                 Some((k, _)) => {
+                    if self.ordered_maps {
+                        order.push(k.clone());
+                    }
                     m.insert(k, value);
                 }
             },

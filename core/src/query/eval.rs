@@ -163,6 +163,9 @@ pub fn eval_clause(ctx: &mut Ctx<'_>, clause: &Clause, rel: Rel) -> Result<Rel> 
             let mut union: Option<Rel> = None;
             for b in branches {
                 let out = eval_clauses(ctx, b, input.clone())?;
+                if out.rows.is_empty() {
+                    continue;
+                }
                 for v in &join {
                     if !out.binds(v) {
                         return Err(err!(Parse, "insufficient bindings: {} is not bound by every branch of (or …)", v.as_str()));

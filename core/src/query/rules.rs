@@ -157,6 +157,10 @@ fn eval_body(ctx: &mut Ctx<'_>, def: &RuleDef, mask: &[bool], inputs: &[Vec<Valu
         rows.push(row.into_iter().map(|x| x.unwrap_or(Value::Nil)).collect());
     }
     let out = eval_clauses(ctx, &def.body, Rel { vars, rows })?;
+    if out.rows.is_empty() {
+        // Evaluation stops at the first empty step, before later clauses bind the head.
+        return Ok(Vec::new());
+    }
     let cols: Vec<usize> = def
         .head
         .iter()

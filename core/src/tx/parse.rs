@@ -4,6 +4,7 @@
 //! around; card-many collections become one operation per value. Entity references stay symbolic
 //! here (tempids, lookup refs); `resolve` turns them into ids.
 
+use crate::edn::{map_entries, normalize};
 use crate::schema::{reverse_of, Schema};
 use crate::{err, Error, Keyword, Result, Value};
 use alloc::string::String;
@@ -99,10 +100,11 @@ pub fn parse(tx_data: &Value, schema: &Schema) -> Result<Parsed> {
     };
     let mut p = Parsed::default();
     for item in items {
+        if let Some(entries) = map_entries(item) {
+            parse_map(&entries, schema, &mut p, 0)?;
+            continue;
+        }
         match item {
-            Value::Map(m) => {
-                parse_map(m, schema, &mut p, 0)?;
-            }
             Value::Vector(form) | Value::List(form) => parse_form(form, schema, &mut p)?,
             other => {
                 return Err(err!(Parse, "tx-data item {other:?} is neither an entity map nor a list form"))
@@ -126,7 +128,7 @@ pub fn entity_ref(v: &Value) -> Result<ERef> {
                 if val.is_nil() {
                     return Err(err!(Type, "lookup ref [{a:?} nil] has a nil value"));
                 }
-                Ok(ERef::Lookup(a.clone(), val.clone()))
+                Ok(ERef::Lookup(a.clone(), normalize(val)))
             }
             _ => Err(err!(Parse, "bad lookup ref {v:?}: want [:unique/attr value]")),
         },
@@ -152,11 +154,11 @@ fn value_ref(a: &Keyword, v: &Value, schema: &Schema, p: &mut Parsed, depth: usi
     }
     let is_ref = schema.get(a).is_some_and(|x| x.is_ref());
     if !is_ref {
-        return Ok(VRef::Val(v.clone()));
+        return Ok(VRef::Val(normalize(v)));
     }
-    match v {
-        Value::Map(m) => Ok(VRef::Entity(parse_map(m, schema, p, depth + 1)?)),
-        other => Ok(VRef::Entity(entity_ref(other)?)),
+    match map_entries(v) {
+        Some(entries) => Ok(VRef::Entity(parse_map(&entries, schema, p, depth + 1)?)),
+        None => Ok(VRef::Entity(entity_ref(v)?)),
     }
 }
 
@@ -172,28 +174,28 @@ fn entry_values<'v>(a: &Keyword, v: &'v Value, schema: &Schema) -> Vec<&'v Value
     }
 }
 
-fn parse_map(
-    m: &alloc::collections::BTreeMap<Value, Value>,
-    schema: &Schema,
-    p: &mut Parsed,
-    depth: usize,
-) -> Result<ERef> {
+fn parse_map(m: &[(&Value, &Value)], schema: &Schema, p: &mut Parsed, depth: usize) -> Result<ERef> {
     if depth > MAX_NESTING {
         return Err(err!(Limit, "entity maps nested deeper than {MAX_NESTING}"));
     }
-    if let Some(Value::Keyword(ident)) = m.get(&Value::kw("db/ident")) {
-        if m.keys().any(|k| matches!(k.as_keyword(), Some(k) if k.as_str().starts_with("db/") && k.as_str() != "db/ident" && k.as_str() != "db/id")) {
-            p.ops.push(Op::Schema(ident.clone(), m.clone()));
+    let get = |key: &str| m.iter().find(|(k, _)| matches!(k, Value::Keyword(x) if x.as_str() == key)).map(|(_, v)| *v);
+    if let Some(Value::Keyword(ident)) = get("db/ident") {
+        let defines = m.iter().any(|(k, _)| {
+            matches!(k.as_keyword(), Some(k) if k.as_str().starts_with("db/") && k.as_str() != "db/ident" && k.as_str() != "db/id")
+        });
+        if defines {
+            let props = m.iter().map(|(k, v)| (normalize(k), normalize(v))).collect();
+            p.ops.push(Op::Schema(ident.clone(), props));
             return Ok(ERef::Tx);
         }
         return Err(err!(Schema, "{ident:?}: a :db/ident map must define an attribute (:db/cardinality, :db/valueType …)"));
     }
-    let e = match m.get(&Value::kw("db/id")) {
+    let e = match get("db/id") {
         Some(id) => entity_ref(id)?,
         None => p.auto(),
     };
     p.note(&e);
-    for (k, v) in m {
+    for &(k, v) in m {
         let a = attr_kw(k)?;
         if a.as_str() == "db/id" {
             continue;
@@ -205,9 +207,9 @@ fn parse_map(
                 _ => alloc::vec![v],
             };
             for t in targets {
-                let owner = match t {
-                    Value::Map(nested) => parse_map(nested, schema, p, depth + 1)?,
-                    other => entity_ref(other)?,
+                let owner = match map_entries(t) {
+                    Some(nested) => parse_map(&nested, schema, p, depth + 1)?,
+                    None => entity_ref(t)?,
                 };
                 p.note(&owner);
                 p.ops.push(Op::Add(owner, fwd.clone(), VRef::Entity(e.clone())));
@@ -279,14 +281,14 @@ fn parse_form(form: &[Value], schema: &Schema, p: &mut Parsed) -> Result<()> {
             if args[3].is_nil() {
                 return Err(err!(Type, "nil is not a valid value for :db/assoc"));
             }
-            p.ops.push(Op::Assoc(e()?, a()?, args[2].clone(), args[3].clone()));
+            p.ops.push(Op::Assoc(e()?, a()?, normalize(&args[2]), normalize(&args[3])));
         }
         "db/conj" => {
             arity(3)?;
             if args[2].is_nil() {
                 return Err(err!(Type, "nil is not a valid value for :db/conj"));
             }
-            p.ops.push(Op::Conj(e()?, a()?, args[2].clone()));
+            p.ops.push(Op::Conj(e()?, a()?, normalize(&args[2])));
         }
         other => return Err(Error::parse(alloc::format!("unknown tx operation :{other}"))),
     }
