@@ -23,6 +23,10 @@ pub enum Filter {
     AsOf(EntityId),
     /// Current datoms asserted after transaction `tx`.
     Since(EntityId),
+    /// The state just before transaction `tx`, when `tx` is the latest: the current datoms less
+    /// those `tx` asserted, plus those it retracted (the view's `restored` datoms). Costs what the
+    /// transaction changed, not what the history holds; live queries read the old state this way.
+    Before(EntityId),
 }
 
 /// A read-only view over a storage and a schema.
@@ -31,6 +35,8 @@ pub struct View<'a> {
     store: &'a dyn ReadStorage,
     schema: &'a Schema,
     filter: Filter,
+    /// Datoms a `Before` view shows although they are no longer current.
+    restored: &'a [RawDatom],
 }
 
 /// A lazy sequence of datoms.
@@ -39,7 +45,12 @@ pub type DatomIter<'a> = Box<dyn Iterator<Item = Result<RawDatom>> + 'a>;
 impl<'a> View<'a> {
     /// A view of `store` with `schema`, showing what `filter` selects.
     pub fn new(store: &'a dyn ReadStorage, schema: &'a Schema, filter: Filter) -> Self {
-        View { store, schema, filter }
+        View { store, schema, filter, restored: &[] }
+    }
+
+    /// The state just before `tx` (the latest transaction), given the datoms it retracted.
+    pub fn before(&self, tx: EntityId, retracted: &'a [RawDatom]) -> View<'a> {
+        View { filter: Filter::Before(tx), restored: retracted, ..*self }
     }
 
     /// The schema this view reads with.
@@ -75,10 +86,26 @@ impl<'a> View<'a> {
             Filter::Since(t) => Some(t),
             _ => None,
         };
-        Ok(Box::new(iter.filter(move |d| match d {
-            Ok(d) => v_filter.as_ref().is_none_or(|v| &d.v == v) && since.is_none_or(|t| d.tx > t),
+        let hidden = match self.filter {
+            Filter::Before(t) => Some(t),
+            _ => None,
+        };
+        let iter = iter.filter(move |d| match d {
+            Ok(d) => {
+                v_filter.as_ref().is_none_or(|v| &d.v == v)
+                    && since.is_none_or(|t| d.tx > t)
+                    && hidden.is_none_or(|t| d.tx != t)
+            }
             Err(_) => true,
-        })))
+        });
+        if hidden.is_none() {
+            return Ok(Box::new(iter));
+        }
+        let v = v.cloned();
+        let restored = self.restored.iter().filter(move |d| {
+            e.is_none_or(|e| d.e == e) && a.is_none_or(|a| d.a == a) && v.as_ref().is_none_or(|v| &d.v == v)
+        });
+        Ok(Box::new(iter.chain(restored.cloned().map(Ok))))
     }
 
     /// The current datoms of one index under a byte prefix (see [`crate::index`]).
@@ -104,7 +131,15 @@ impl<'a> View<'a> {
         if let Some(a) = a {
             p = p.a(a);
         }
-        self.scan_current(Index::Vaet, p.bytes())
+        let iter = self.scan_current(Index::Vaet, p.bytes())?;
+        let Filter::Before(t) = self.filter else { return Ok(iter) };
+        let schema = self.schema;
+        let restored = self.restored.iter().filter(move |d| {
+            a.is_none_or(|a| d.a == a)
+                && crate::index::ref_target(&d.v) == Some(target)
+                && schema.by_id(d.a).is_some_and(|x| x.is_ref())
+        });
+        Ok(Box::new(iter.filter(move |d| d.as_ref().map_or(true, |d| d.tx != t)).chain(restored.cloned().map(Ok))))
     }
 
     /// Every assertion and retraction ever made matching the bound components, visible to this view
