@@ -17,6 +17,8 @@ extern crate std;
 pub mod codec;
 pub mod error;
 pub mod storage;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod value;
 
 pub use error::{Error, ErrorKind, Result};
