@@ -3,8 +3,8 @@
 use super::{malformed, number, too_deep, Reader, MAX_DEPTH};
 use crate::value::{Keyword, Symbol};
 use crate::{Result, Value};
+use alloc::borrow::Cow;
 use alloc::collections::{BTreeMap, BTreeSet};
-use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
@@ -116,15 +116,15 @@ fn decode(r: &mut Reader<'_>, depth: usize) -> Result<Value> {
         TAG_TRUE => Value::Bool(true),
         number::TAG_NEG_INF..=number::TAG_NAN => number::decode(tag, r)?,
         TAG_INST => Value::Inst((u64::from_be_bytes(r.array()?) ^ (1 << 63)) as i64),
-        TAG_STR => Value::Str(Arc::from(utf8(unescape(r)?)?)),
+        TAG_STR => Value::Str(Arc::from(utf8(&unescape(r)?)?)),
         TAG_CHAR => {
             let c = u32::from_be_bytes(r.array()?);
             Value::Char(char::from_u32(c).ok_or_else(|| malformed("char is not a scalar value"))?)
         }
-        TAG_KEYWORD => Value::Keyword(Keyword::new(&utf8(unescape(r)?)?)),
-        TAG_SYMBOL => Value::Symbol(Symbol::new(&utf8(unescape(r)?)?)),
+        TAG_KEYWORD => Value::Keyword(Keyword::new(utf8(&unescape(r)?)?)),
+        TAG_SYMBOL => Value::Symbol(Symbol::new(utf8(&unescape(r)?)?)),
         TAG_UUID => Value::Uuid(u128::from_be_bytes(r.array()?)),
-        TAG_BYTES => Value::Bytes(Arc::from(unescape(r)?)),
+        TAG_BYTES => Value::Bytes(Arc::from(&*unescape(r)?)),
         TAG_REF => Value::Ref(u64::from_be_bytes(r.array()?)),
         TAG_VECTOR | TAG_LIST | TAG_SET | TAG_MAP => collection(tag, r, depth)?,
         _ => return Err(malformed("unknown key tag")),
@@ -194,28 +194,36 @@ fn at_end(r: &mut Reader<'_>) -> bool {
     }
 }
 
-/// Reads escaped content up to and including its terminator.
-fn unescape(r: &mut Reader<'_>) -> Result<Vec<u8>> {
-    let mut out = Vec::new();
+/// Reads escaped content up to and including its terminator (borrowed when it holds no `0x00`).
+fn unescape<'a>(r: &mut Reader<'a>) -> Result<Cow<'a, [u8]>> {
+    let mut out: Option<Vec<u8>> = None;
     loop {
         let rest = r.rest();
         let zero = rest
             .iter()
             .position(|&b| b == 0)
             .ok_or_else(|| malformed("unterminated"))?;
-        out.extend_from_slice(r.take(zero)?);
+        let chunk = r.take(zero)?;
         let _ = r.byte()?; // the 0x00
-        if r.peek() == Some(ESCAPE) {
-            let _ = r.byte()?;
-            out.push(0);
-        } else {
-            return Ok(out);
+        let escaped = r.peek() == Some(ESCAPE);
+        match (&mut out, escaped) {
+            (None, false) => return Ok(Cow::Borrowed(chunk)),
+            (Some(o), false) => {
+                o.extend_from_slice(chunk);
+                return Ok(Cow::Owned(core::mem::take(o)));
+            }
+            (o, true) => {
+                let _ = r.byte()?;
+                let o = o.get_or_insert_with(Vec::new);
+                o.extend_from_slice(chunk);
+                o.push(0);
+            }
         }
     }
 }
 
-fn utf8(bytes: Vec<u8>) -> Result<String> {
-    String::from_utf8(bytes).map_err(|_| malformed("text is not UTF-8"))
+fn utf8(bytes: &[u8]) -> Result<&str> {
+    core::str::from_utf8(bytes).map_err(|_| malformed("text is not UTF-8"))
 }
 
 #[cfg(test)]

@@ -87,6 +87,8 @@
 mod compact;
 mod key;
 mod number;
+#[cfg(test)]
+mod props;
 
 pub use compact::{decode_value, encode_value};
 pub use key::{decode_key, encode_key};

@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 use proptest::prelude::*;
 
 use super::*;
-use crate::testing::arb_value;
+use crate::testing::readable::arb_value;
 use crate::ErrorKind;
 
 fn r(s: &str) -> Value {

@@ -15,6 +15,8 @@
 //! - After [`Storage::close`], every call (but `close` itself, which is idempotent) fails with an error
 //!   of kind `closed`.
 
+#[cfg(any(test, feature = "testing"))]
+pub mod conformance;
 mod memory;
 
 pub use memory::MemoryStorage;

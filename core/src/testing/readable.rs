@@ -1,4 +1,4 @@
-//! Proptest strategies for [`Value`]s, shared by the tests of every module (EDN, codec, …).
+//! Proptest strategies for values the EDN reader can produce (used by the EDN round-trip tests).
 //!
 //! Compiled for this crate's tests and, with the `testing` feature, for other crates' tests.
 //! Every value generated is one the EDN reader can produce: keyword and symbol texts are valid
