@@ -21,6 +21,6 @@ pub mod storage;
 pub mod testing;
 pub mod value;
 
-pub use edn::{read, read_all, to_edn, ReadOptions};
+pub use edn::{read, read_all, read_with, to_edn, ReadOptions};
 pub use error::{Error, ErrorKind, Result};
 pub use value::{Keyword, Symbol, Value};
