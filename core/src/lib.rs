@@ -29,7 +29,7 @@ pub mod tx;
 pub mod value;
 pub mod view;
 
-pub use edn::{read, read_all, to_edn, ReadOptions};
+pub use edn::{read, read_all, read_with, to_edn, ReadOptions};
 pub use error::{Error, ErrorKind, Result};
 pub use db::{Database, TimePoint};
 pub use index::{EntityId, Index};

@@ -62,6 +62,10 @@ pub struct ReadOptions {
     /// The deepest nesting of collections accepted; a collection opened deeper is an
     /// [`Error::Limit`]. Default [`ReadOptions::DEFAULT_MAX_DEPTH`] (512). Tags and discards do not
     /// count towards it.
+    ///
+    /// The reader itself uses no stack per level, but dropping and comparing a [`Value`] recurse
+    /// once per level: keep this to what the threads that hold the values can afford (the tests
+    /// read, print and drop 512 levels on a 512 KiB stack).
     pub max_depth: usize,
     /// The largest input accepted, in bytes; a longer text is an [`Error::Limit`] before any of
     /// it is read. Default [`ReadOptions::DEFAULT_MAX_SIZE`] (64 MiB).

@@ -164,13 +164,10 @@ impl<'a> Reader<'a> {
 
     /// The token (up to the next delimiter) starting at `from`, for error messages.
     pub(super) fn token_at(&self, from: usize) -> &'a str {
-        let end = self.token_end(from).max(
-            from + self
-                .text
-                .get(from..)
-                .and_then(|r| r.chars().next())
-                .map_or(0, char::len_utf8),
-        );
+        let first = self.text.get(from..).and_then(|r| r.chars().next());
+        let end = self
+            .token_end(from)
+            .max(from + first.map_or(0, char::len_utf8));
         self.text.get(from..end).unwrap_or("")
     }
 
