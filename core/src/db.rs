@@ -10,7 +10,10 @@
 //! ```
 
 use crate::codec::{decode_value, get_u64};
-use crate::index::{meta_key, space, tx_key, EntityId, Index, Prefix, FORMAT_VERSION, TX0};
+use crate::index::{
+    meta_key, space, tx_key, EntityId, Index, Prefix, RawDatom, FORMAT_VERSION, TX0,
+};
+use crate::live::{Change, Live, LiveCallback, SubscriptionId, SubscriptionStats};
 use crate::schema::{Attribute, Schema};
 use crate::storage::{Direction, KeyRange, MemoryStorage, Storage};
 use crate::tx::{meta, prepare, Counters, Datom, TxInput, TxReport};
@@ -32,15 +35,19 @@ pub struct Database {
     schema: Schema,
     counters: Counters,
     /// (tx id, instant) of every transaction, in order, for `as_of(instant)`.
-    tx_instants: Vec<(EntityId, i64)>,
+    tx_instants: TxInstants,
     clock: Option<Clock>,
     listeners: BTreeMap<u64, Listener>,
     next_listener: u64,
+    live: Live,
 }
 
 impl core::fmt::Debug for Database {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Database").field("counters", &self.counters).field("attributes", &self.schema.len()).finish()
+        f.debug_struct("Database")
+            .field("counters", &self.counters)
+            .field("attributes", &self.schema.len())
+            .finish()
     }
 }
 
@@ -64,11 +71,16 @@ impl Database {
         Database {
             storage,
             schema: Schema::new(),
-            counters: Counters { next_eid: 1, next_tx: TX0, last_instant: 0 },
+            counters: Counters {
+                next_eid: 1,
+                next_tx: TX0,
+                last_instant: 0,
+            },
             tx_instants: Vec::new(),
             clock,
             listeners: BTreeMap::new(),
             next_listener: 0,
+            live: Live::default(),
         }
     }
 
@@ -77,8 +89,15 @@ impl Database {
     /// with kind `io`.
     pub fn open(storage: Box<dyn Storage>, clock: Option<Clock>) -> Result<Self> {
         let Some(bytes) = storage.get(&meta_key(meta::FORMAT))? else {
-            if storage.scan(KeyRange::all(), Direction::Forward)?.next().is_some() {
-                return Err(err!(Io, "storage is not empty but holds no dfdb format marker"));
+            if storage
+                .scan(KeyRange::all(), Direction::Forward)?
+                .next()
+                .is_some()
+            {
+                return Err(err!(
+                    Io,
+                    "storage is not empty but holds no dfdb format marker"
+                ));
             }
             return Ok(Database::fresh(storage, clock));
         };
@@ -90,12 +109,20 @@ impl Database {
             ));
         }
         let (schema, counters, tx_instants) = load(&*storage)?;
-        Ok(Database { storage, schema, counters, tx_instants, clock, listeners: BTreeMap::new(), next_listener: 0 })
+        let mut db = Database::fresh(storage, clock);
+        db.schema = schema;
+        db.counters = counters;
+        db.tx_instants = tx_instants;
+        Ok(db)
     }
 
     /// Opens with a schema map (`{:attr {:db/cardinality …}}`), applied as one transaction if it
     /// changes anything.
-    pub fn open_with_schema(storage: Box<dyn Storage>, clock: Option<Clock>, schema: &Value) -> Result<Self> {
+    pub fn open_with_schema(
+        storage: Box<dyn Storage>,
+        clock: Option<Clock>,
+        schema: &Value,
+    ) -> Result<Self> {
         let mut db = Database::open(storage, clock)?;
         db.ensure_schema(schema)?;
         Ok(db)
@@ -116,7 +143,8 @@ impl Database {
             let mut m = props;
             m.insert(Value::kw("db/ident"), Value::Keyword(ident.clone()));
             // A map without a db/ key would not read as a definition: say cardinality explicitly.
-            m.entry(Value::kw("db/cardinality")).or_insert(Value::kw("db.cardinality/one"));
+            m.entry(Value::kw("db/cardinality"))
+                .or_insert(Value::kw("db.cardinality/one"));
             tx_data.push(Value::Map(m));
         }
         if !tx_data.is_empty() {
@@ -150,16 +178,82 @@ impl Database {
         self.storage.write(prepared.batch)?;
         self.schema = prepared.schema;
         self.counters = prepared.counters;
-        self.tx_instants.push((prepared.report.tx, prepared.report.tx_instant));
+        self.tx_instants
+            .push((prepared.report.tx, prepared.report.tx_instant));
+        if !self.live.is_empty() {
+            self.maintain_live(&prepared.report, &prepared.retracted)?;
+        }
         for l in self.listeners.values_mut() {
             l(&prepared.report);
         }
         Ok(prepared.report)
     }
 
+    /// Brings every live query up to date with the transaction just committed.
+    fn maintain_live(&mut self, report: &TxReport, retracted: &[RawDatom]) -> Result<()> {
+        let mut datoms: Vec<Datom> = report.tx_data.iter().filter(|d| d.added).cloned().collect();
+        for d in retracted {
+            datoms.push(Datom::from_raw(&self.schema, d)?);
+        }
+        let Database {
+            storage,
+            schema,
+            live,
+            ..
+        } = self;
+        let new = View::new(storage.as_ref(), schema, Filter::Current);
+        let change = Change {
+            old: new.before(report.tx, retracted),
+            new,
+            datoms: &datoms,
+        };
+        live.after_tx(&change);
+        Ok(())
+    }
+
+    /// Subscribes to `query` (with `inputs` for its `:in` after `$`): returns the subscription's id
+    /// and current result; `callback` then receives each change of the result. See [`crate::live`].
+    pub fn subscribe(
+        &mut self,
+        query: &Value,
+        inputs: &[Value],
+        callback: LiveCallback,
+    ) -> Result<(SubscriptionId, Value)> {
+        let Database {
+            storage,
+            schema,
+            live,
+            ..
+        } = self;
+        live.subscribe(
+            View::new(storage.as_ref(), schema, Filter::Current),
+            query,
+            inputs,
+            callback,
+        )
+    }
+
+    /// Stops a live query; returns whether it existed.
+    pub fn unsubscribe(&mut self, id: SubscriptionId) -> bool {
+        self.live.unsubscribe(id)
+    }
+
+    /// A live query's accumulated result (equal to a fresh run of its query).
+    pub fn subscription_result(&self, id: SubscriptionId) -> Option<Result<Value>> {
+        self.live.result(id)
+    }
+
+    /// What a live query's state holds.
+    pub fn subscription_stats(&self, id: SubscriptionId) -> Option<SubscriptionStats> {
+        self.live.stats(id)
+    }
+
     /// Parses EDN tx-data (a vector, or a map `{:tx-data … :tx-meta …}`) and transacts it.
     pub fn transact_edn(&mut self, text: &str) -> Result<TxReport> {
-        let options = crate::edn::ReadOptions { ordered_maps: true, ..Default::default() };
+        let options = crate::edn::ReadOptions {
+            ordered_maps: true,
+            ..Default::default()
+        };
         let v = crate::edn::read_with(text, &options)?;
         self.transact(tx_input_from_value(v)?)
     }
@@ -195,7 +289,9 @@ impl Database {
 
     /// A view of the current datoms asserted after `t`.
     pub fn since(&self, t: TimePoint) -> Result<View<'_>> {
-        Ok(self.view().with_filter(Filter::Since(self.resolve_time(t)?)))
+        Ok(self
+            .view()
+            .with_filter(Filter::Since(self.resolve_time(t)?)))
     }
 
     /// The transaction a time point stands for (`TX0 - 1` before the first transaction).
@@ -204,10 +300,12 @@ impl Database {
             TimePoint::Tx(tx) => Ok(tx),
             TimePoint::Instant(ms) => {
                 let n = self.tx_instants.partition_point(|(_, i)| *i <= ms);
-                Ok(match n.checked_sub(1).and_then(|i| self.tx_instants.get(i)) {
-                    Some((tx, _)) => *tx,
-                    None => TX0 - 1,
-                })
+                Ok(
+                    match n.checked_sub(1).and_then(|i| self.tx_instants.get(i)) {
+                        Some((tx, _)) => *tx,
+                        None => TX0 - 1,
+                    },
+                )
             }
         }
     }
@@ -236,7 +334,9 @@ impl Database {
         for d in view.history(e, None, None)? {
             out.push(Datom::from_raw(&self.schema, &d?)?);
         }
-        out.sort_by(|a, b| (a.tx, !a.added, a.e, &a.a, &a.v).cmp(&(b.tx, !b.added, b.e, &b.a, &b.v)));
+        out.sort_by(|a, b| {
+            (a.tx, !a.added, a.e, &a.a, &a.v).cmp(&(b.tx, !b.added, b.e, &b.a, &b.v))
+        });
         Ok(out)
     }
 
@@ -258,8 +358,11 @@ impl Database {
 
 /// Reads a transaction given as EDN data: a tx-data vector, or `{:tx-data … :tx-meta … :tx-instant …}`.
 pub fn tx_input_from_value(v: Value) -> Result<TxInput> {
-    let outer: Option<BTreeMap<Value, Value>> =
-        crate::edn::map_entries(&v).map(|es| es.into_iter().map(|(k, v)| (k.clone(), v.clone())).collect());
+    let outer: Option<BTreeMap<Value, Value>> = crate::edn::map_entries(&v).map(|es| {
+        es.into_iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    });
     match outer {
         Some(mut m) => {
             let tx_data = m
@@ -275,9 +378,13 @@ pub fn tx_input_from_value(v: Value) -> Result<TxInput> {
             let tx_instant = match m.remove(&Value::kw("tx-instant")) {
                 None | Some(Value::Nil) => None,
                 Some(Value::Inst(ms)) => Some(ms),
-                Some(other) => return Err(err!(Type, ":tx-instant must be an instant, got {other:?}")),
+                Some(other) => {
+                    return Err(err!(Type, ":tx-instant must be an instant, got {other:?}"))
+                }
             };
-            if let Some((k, _)) = m.iter().find(|(k, _)| !matches!(k.as_keyword().map(Keyword::as_str), Some("time-dimensions"))) {
+            if let Some((k, _)) = m.iter().find(|(k, _)| {
+                !matches!(k.as_keyword().map(Keyword::as_str), Some("time-dimensions"))
+            }) {
                 return Err(err!(Parse, "unknown transaction key {k:?}"));
             }
             if m.contains_key(&Value::kw("time-dimensions")) {
@@ -285,16 +392,25 @@ pub fn tx_input_from_value(v: Value) -> Result<TxInput> {
                     "time dimensions are not supported yet (:time-dimensions)",
                 )));
             }
-            Ok(TxInput { tx_data, tx_meta, tx_instant })
+            Ok(TxInput {
+                tx_data,
+                tx_meta,
+                tx_instant,
+            })
         }
         None => Ok(TxInput::new(v)),
     }
 }
 
 /// Reads schema, counters and transaction instants back from storage.
-fn load(storage: &dyn Storage) -> Result<(Schema, Counters, Vec<(EntityId, i64)>)> {
+/// (tx id, instant) of every transaction, in order.
+type TxInstants = Vec<(EntityId, i64)>;
+
+fn load(storage: &dyn Storage) -> Result<(Schema, Counters, TxInstants)> {
     let counter = |name: &str| -> Result<u64> {
-        let b = storage.get(&meta_key(name))?.ok_or_else(|| err!(Io, "storage lacks counter {name}"))?;
+        let b = storage
+            .get(&meta_key(name))?
+            .ok_or_else(|| err!(Io, "storage lacks counter {name}"))?;
         Ok(get_u64(&b)?.0)
     };
     let counters = Counters {
@@ -340,11 +456,20 @@ impl View<'_> {
             };
             let key = Value::Keyword(attr.ident.clone());
             if attr.is_many() {
-                match m.entry(key).or_insert_with(|| Value::Set(Default::default())) {
+                match m
+                    .entry(key)
+                    .or_insert_with(|| Value::Set(Default::default()))
+                {
                     Value::Set(s) => {
                         s.insert(v);
                     }
-                    _ => return Err(err!(Io, "entity {e}: mixed cardinality for {:?}", attr.ident)),
+                    _ => {
+                        return Err(err!(
+                            Io,
+                            "entity {e}: mixed cardinality for {:?}",
+                            attr.ident
+                        ))
+                    }
                 }
             } else {
                 m.insert(key, v);
@@ -355,9 +480,14 @@ impl View<'_> {
 
     /// The entity holding `value` for unique attribute `attr`.
     pub fn entity_by(&self, attr: &Keyword, value: &Value) -> Result<Option<EntityId>> {
-        let Some(a) = self.schema().get(attr) else { return Ok(None) };
+        let Some(a) = self.schema().get(attr) else {
+            return Ok(None);
+        };
         if a.unique.is_none() {
-            return Err(err!(Schema, "{attr:?} is not :db/unique; entity_by needs a unique attribute"));
+            return Err(err!(
+                Schema,
+                "{attr:?} is not :db/unique; entity_by needs a unique attribute"
+            ));
         }
         self.entity_with(a.id, value)
     }
@@ -378,7 +508,11 @@ impl View<'_> {
             }
         };
         if components.len() > 3 {
-            return Err(err!(Parse, "datoms takes at most 3 components, got {}", components.len()));
+            return Err(err!(
+                Parse,
+                "datoms takes at most 3 components, got {}",
+                components.len()
+            ));
         }
         let c = |i: usize| components.get(i);
         let mut out = Vec::new();
@@ -418,7 +552,10 @@ impl View<'_> {
             Index::Vaet => {
                 let Some(target) = c(0).map(eid).transpose()? else {
                     let p = Prefix::new(space::VAET).bytes();
-                    return self.scan_current(Index::Vaet, p)?.map(|d| Datom::from_raw(self.schema(), &d?)).collect();
+                    return self
+                        .scan_current(Index::Vaet, p)?
+                        .map(|d| Datom::from_raw(self.schema(), &d?))
+                        .collect();
                 };
                 let a = match c(1) {
                     Some(v) => match attr(v)? {
@@ -428,7 +565,9 @@ impl View<'_> {
                     None => None,
                 };
                 let e = c(2).map(eid).transpose()?;
-                self.refs_to(target, a)?.filter(|d| d.as_ref().map_or(true, |d| e.is_none_or(|e| d.e == e))).collect::<Result<_>>()?
+                self.refs_to(target, a)?
+                    .filter(|d| d.as_ref().map_or(true, |d| e.is_none_or(|e| d.e == e)))
+                    .collect::<Result<_>>()?
             }
         };
         for d in raw {

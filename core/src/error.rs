@@ -100,7 +100,11 @@ impl Error {
 
     /// A parse error without a text position (input given as data).
     pub fn parse(message: impl Into<String>) -> Self {
-        Error::Parse { message: message.into(), line: 0, column: 0 }
+        Error::Parse {
+            message: message.into(),
+            line: 0,
+            column: 0,
+        }
     }
 }
 

@@ -88,7 +88,12 @@ impl Index {
             _ if s.eq_ignore_ascii_case("aevt") => Index::Aevt,
             _ if s.eq_ignore_ascii_case("avet") => Index::Avet,
             _ if s.eq_ignore_ascii_case("vaet") => Index::Vaet,
-            _ => return Err(err!(Parse, "unknown index {s:?}: want eavt, aevt, avet or vaet")),
+            _ => {
+                return Err(err!(
+                    Parse,
+                    "unknown index {s:?}: want eavt, aevt, avet or vaet"
+                ))
+            }
         })
     }
 }
@@ -174,12 +179,20 @@ pub fn decode_current(index: Index, key: &[u8]) -> Result<RawDatom> {
             let (target, n) = get_u64(body)?;
             let (a, m) = get_u32(tail(body, n)?)?;
             let (e, l) = get_u64(tail(body, n + m)?)?;
-            let v = Value::Int(i64::try_from(target).map_err(|_| err!(Io, "ref id {target} too large"))?);
+            let v = Value::Int(
+                i64::try_from(target).map_err(|_| err!(Io, "ref id {target} too large"))?,
+            );
             (e, a, v, tail(body, n + m + l)?)
         }
     };
     let (tx, _) = get_u64(rest)?;
-    Ok(RawDatom { e, a, v, tx, added: true })
+    Ok(RawDatom {
+        e,
+        a,
+        v,
+        tx,
+        added: true,
+    })
 }
 
 /// The key of a history entry of `d`, entity first (`entity_first`) or attribute first.
@@ -202,7 +215,9 @@ pub fn history_key(entity_first: bool, d: &RawDatom) -> Vec<u8> {
 
 /// Decodes a history key (tag byte included).
 pub fn decode_history(key: &[u8]) -> Result<RawDatom> {
-    let (&tag, body) = key.split_first().ok_or_else(|| err!(Io, "empty history key"))?;
+    let (&tag, body) = key
+        .split_first()
+        .ok_or_else(|| err!(Io, "empty history key"))?;
     let (e, a, n) = match tag {
         space::HEAVT => {
             let (e, n) = get_u64(body)?;

@@ -19,6 +19,7 @@ pub mod db;
 pub mod edn;
 pub mod error;
 pub mod index;
+pub mod live;
 pub mod pull;
 pub mod query;
 pub mod schema;
@@ -29,9 +30,9 @@ pub mod tx;
 pub mod value;
 pub mod view;
 
+pub use db::{Database, TimePoint};
 pub use edn::{read, read_all, read_with, to_edn, ReadOptions};
 pub use error::{Error, ErrorKind, Result};
-pub use db::{Database, TimePoint};
 pub use index::{EntityId, Index};
 pub use tx::{Datom, TxInput, TxReport};
 pub use value::{Keyword, Symbol, Value};

@@ -28,9 +28,13 @@ const MAX_DEPTH: usize = 64;
 /// Pulls `pattern` for the entity `eid` (an id, or a lookup ref): a map, or `Nil` if it has nothing.
 pub fn pull(view: &View<'_>, pattern: &Value, eid: &Value) -> Result<Value> {
     let spec = parse_pattern(pattern)?;
-    let Some(e) = resolve(view, eid)? else { return Ok(Value::Nil) };
+    let Some(e) = resolve(view, eid)? else {
+        return Ok(Value::Nil);
+    };
     let mut path = BTreeSet::new();
-    Ok(pull_entity(view, &spec, e, &mut path, 0)?.map(Value::Map).unwrap_or(Value::Nil))
+    Ok(pull_entity(view, &spec, e, &mut path, 0)?
+        .map(Value::Map)
+        .unwrap_or(Value::Nil))
 }
 
 /// Pulls `pattern` for each of `eids`, in order.
@@ -39,7 +43,9 @@ pub fn pull_many(view: &View<'_>, pattern: &Value, eids: &[Value]) -> Result<Val
     let mut out = Vec::with_capacity(eids.len());
     for eid in eids {
         let m = match resolve(view, eid)? {
-            Some(e) => pull_entity(view, &spec, e, &mut BTreeSet::new(), 0)?.map(Value::Map).unwrap_or(Value::Nil),
+            Some(e) => pull_entity(view, &spec, e, &mut BTreeSet::new(), 0)?
+                .map(Value::Map)
+                .unwrap_or(Value::Nil),
             None => Value::Nil,
         };
         out.push(m);
@@ -53,15 +59,27 @@ fn resolve(view: &View<'_>, eid: &Value) -> Result<Option<EntityId>> {
         Value::Ref(r) => Ok(Some(*r)),
         Value::Vector(lr) | Value::List(lr) => match lr.as_slice() {
             [Value::Keyword(a), v] => {
-                let attr = view.schema().get(a).ok_or_else(|| err!(Lookup, "lookup ref [{a:?} {v:?}]: no such attribute"))?;
+                let attr = view
+                    .schema()
+                    .get(a)
+                    .ok_or_else(|| err!(Lookup, "lookup ref [{a:?} {v:?}]: no such attribute"))?;
                 if attr.unique.is_none() {
-                    return Err(err!(Schema, "lookup ref [{a:?} {v:?}]: {a:?} is not :db/unique"));
+                    return Err(err!(
+                        Schema,
+                        "lookup ref [{a:?} {v:?}]: {a:?} is not :db/unique"
+                    ));
                 }
                 Ok(view.entity_with(attr.id, v)?)
             }
-            _ => Err(err!(Parse, "bad entity id {eid:?}: want an id or a lookup ref")),
+            _ => Err(err!(
+                Parse,
+                "bad entity id {eid:?}: want an id or a lookup ref"
+            )),
         },
-        other => Err(err!(Parse, "bad entity id {other:?}: want an id or a lookup ref")),
+        other => Err(err!(
+            Parse,
+            "bad entity id {other:?}: want an id or a lookup ref"
+        )),
     }
 }
 
@@ -112,7 +130,9 @@ fn parse_pattern(p: &Value) -> Result<Spec> {
                 for (k, v) in m {
                     let mut a = attr_with_options(k)?;
                     a.sub = match v {
-                        Value::Symbol(s) if s.as_str() == "..." => Sub::Recursive(Recurse::Unbounded),
+                        Value::Symbol(s) if s.as_str() == "..." => {
+                            Sub::Recursive(Recurse::Unbounded)
+                        }
                         Value::Int(n) if *n >= 0 => Sub::Recursive(Recurse::Depth(*n as usize)),
                         other => Sub::Nested(parse_pattern(other)?),
                     };
@@ -128,7 +148,13 @@ fn parse_pattern(p: &Value) -> Result<Spec> {
 
 impl AttrSpec {
     fn plain(attr: Keyword) -> Self {
-        AttrSpec { attr, alias: None, limit: None, default: None, sub: Sub::Plain }
+        AttrSpec {
+            attr,
+            alias: None,
+            limit: None,
+            default: None,
+            sub: Sub::Plain,
+        }
     }
 }
 
@@ -173,7 +199,10 @@ fn limit_of(v: &Value) -> Result<Option<usize>> {
     match v {
         Value::Nil => Ok(None),
         Value::Int(n) if *n >= 0 => Ok(Some(*n as usize)),
-        other => Err(err!(Parse, "pull :limit must be a non-negative integer or nil, got {other:?}")),
+        other => Err(err!(
+            Parse,
+            "pull :limit must be a non-negative integer or nil, got {other:?}"
+        )),
     }
 }
 
@@ -237,7 +266,10 @@ fn pull_entity_inner(
         }
     }
     for a in &spec.attrs {
-        let key = a.alias.clone().unwrap_or_else(|| Value::Keyword(a.attr.clone()));
+        let key = a
+            .alias
+            .clone()
+            .unwrap_or_else(|| Value::Keyword(a.attr.clone()));
         if a.attr.as_str() == "db/id" {
             out.insert(key, eid.clone());
             continue;
@@ -248,8 +280,10 @@ fn pull_entity_inner(
             match view.schema().get(&a.attr) {
                 None => None,
                 Some(attr) => {
-                    let mut values: Vec<Value> =
-                        view.datoms(Some(e), Some(attr.id), None)?.map(|d| d.map(|d| d.v)).collect::<Result<_>>()?;
+                    let mut values: Vec<Value> = view
+                        .datoms(Some(e), Some(attr.id), None)?
+                        .map(|d| d.map(|d| d.v))
+                        .collect::<Result<_>>()?;
                     if let Some(n) = a.limit {
                         values.truncate(n);
                     }
@@ -290,7 +324,11 @@ fn shape_values(
     }
     let mut shaped = Vec::with_capacity(values.len());
     for v in values {
-        let s = if attr.is_ref() { pull_ref(view, attr.is_component, &v, sub, parent, path, depth)? } else { Some(v) };
+        let s = if attr.is_ref() {
+            pull_ref(view, attr.is_component, &v, sub, parent, path, depth)?
+        } else {
+            Some(v)
+        };
         if let Some(s) = s {
             shaped.push(s);
         }
@@ -298,7 +336,11 @@ fn shape_values(
     if shaped.is_empty() {
         return Ok(None);
     }
-    Ok(Some(if attr.is_many() { Value::Vector(shaped) } else { shaped.into_iter().next().unwrap_or(Value::Nil) }))
+    Ok(Some(if attr.is_many() {
+        Value::Vector(shaped)
+    } else {
+        shaped.into_iter().next().unwrap_or(Value::Nil)
+    }))
 }
 
 /// A referenced entity under `sub`: its id map, a nested pull, or a recursive pull.
@@ -311,9 +353,14 @@ fn pull_ref(
     path: &mut BTreeSet<EntityId>,
     depth: usize,
 ) -> Result<Option<Value>> {
-    let Some(target) = eid_of(v) else { return Ok(Some(v.clone())) };
+    let Some(target) = eid_of(v) else {
+        return Ok(Some(v.clone()));
+    };
     let nested = match sub {
-        Sub::Plain if component => Spec { wildcard: true, attrs: Vec::new() },
+        Sub::Plain if component => Spec {
+            wildcard: true,
+            attrs: Vec::new(),
+        },
         Sub::Plain => return Ok(Some(ref_map(v))),
         Sub::Nested(s) => s.clone(),
         Sub::Recursive(r) => {
@@ -354,12 +401,19 @@ fn pull_reverse(
     path: &mut BTreeSet<EntityId>,
     depth: usize,
 ) -> Result<Option<Value>> {
-    let Some(attr) = view.schema().get(fwd) else { return Ok(None) };
+    let Some(attr) = view.schema().get(fwd) else {
+        return Ok(None);
+    };
     if !attr.is_ref() {
-        return Err(Error::Schema(alloc::format!("reverse pull {:?}: {fwd:?} is not a ref attribute", a.attr)));
+        return Err(Error::Schema(alloc::format!(
+            "reverse pull {:?}: {fwd:?} is not a ref attribute",
+            a.attr
+        )));
     }
-    let mut sources: Vec<Value> =
-        view.refs_to(e, Some(attr.id))?.map(|d| d.map(|d| Value::Int(d.e as i64))).collect::<Result<_>>()?;
+    let mut sources: Vec<Value> = view
+        .refs_to(e, Some(attr.id))?
+        .map(|d| d.map(|d| Value::Int(d.e as i64)))
+        .collect::<Result<_>>()?;
     if let Some(n) = a.limit {
         sources.truncate(n);
     }
@@ -376,5 +430,9 @@ fn pull_reverse(
     if shaped.is_empty() {
         return Ok(None);
     }
-    Ok(Some(if attr.is_component { shaped.into_iter().next().unwrap_or(Value::Nil) } else { Value::Vector(shaped) }))
+    Ok(Some(if attr.is_component {
+        shaped.into_iter().next().unwrap_or(Value::Nil)
+    } else {
+        Value::Vector(shaped)
+    }))
 }

@@ -167,12 +167,20 @@ impl Attribute {
     pub fn apply_props(&mut self, props: &BTreeMap<Value, Value>) -> Result<()> {
         for (k, v) in props {
             let Some(key) = k.as_keyword() else {
-                return Err(err!(Schema, "schema key {k:?} of {:?} is not a keyword", self.ident));
+                return Err(err!(
+                    Schema,
+                    "schema key {k:?} of {:?} is not a keyword",
+                    self.ident
+                ));
             };
             self.apply_prop(key.as_str(), v)?;
         }
         if self.is_component && !self.is_ref() {
-            return Err(err!(Schema, "{:?}: :db/isComponent needs :db.type/ref", self.ident));
+            return Err(err!(
+                Schema,
+                "{:?}: :db/isComponent needs :db.type/ref",
+                self.ident
+            ));
         }
         Ok(())
     }
@@ -195,7 +203,9 @@ impl Attribute {
             "db/unique" => {
                 self.unique = match v {
                     Value::Nil => None,
-                    Value::Keyword(k) if k.as_str() == "db.unique/identity" => Some(Unique::Identity),
+                    Value::Keyword(k) if k.as_str() == "db.unique/identity" => {
+                        Some(Unique::Identity)
+                    }
                     Value::Keyword(k) if k.as_str() == "db.unique/value" => Some(Unique::Value),
                     _ => return Err(bad(":db/unique")),
                 }
@@ -212,8 +222,13 @@ impl Attribute {
                 Value::Str(s) => self.doc = Some(String::from(&**s)),
                 _ => return Err(bad(":db/doc")),
             },
-            "db/ident" | "db/id" | "db.install/_attribute" | "db/tupleAttrs" | "db/tupleType"
-            | "db/tupleTypes" | "db/noHistory" => {}
+            "db/ident"
+            | "db/id"
+            | "db.install/_attribute"
+            | "db/tupleAttrs"
+            | "db/tupleType"
+            | "db/tupleTypes"
+            | "db/noHistory" => {}
             _ if key.starts_with("db/") || key.starts_with("db.") => {
                 return Err(err!(Schema, "{:?}: unknown schema key :{key}", self.ident))
             }
@@ -294,7 +309,8 @@ impl Schema {
 
     /// The attribute with compact id `id`, or an `io` error (ids come from storage).
     pub fn attr(&self, id: AttrId) -> Result<&Attribute> {
-        self.by_id(id).ok_or_else(|| err!(Io, "index refers to unknown attribute id {id}"))
+        self.by_id(id)
+            .ok_or_else(|| err!(Io, "index refers to unknown attribute id {id}"))
     }
 
     /// All attributes, by id.
@@ -338,7 +354,11 @@ impl Schema {
     /// Adds an attribute loaded from storage; ids must arrive in order.
     pub fn push_loaded(&mut self, attr: Attribute) -> Result<()> {
         if attr.id as usize != self.attrs.len() {
-            return Err(err!(Io, "attribute ids out of order in storage at {:?}", attr.ident));
+            return Err(err!(
+                Io,
+                "attribute ids out of order in storage at {:?}",
+                attr.ident
+            ));
         }
         self.by_ident.insert(attr.ident.clone(), attr.id);
         self.attrs.push(attr);
@@ -348,12 +368,18 @@ impl Schema {
     /// Parses a schema map `{:attr {:db/cardinality … } …}` into attribute definitions.
     pub fn parse_map(schema: &Value) -> Result<Vec<(Keyword, BTreeMap<Value, Value>)>> {
         let Value::Map(m) = schema else {
-            return Err(err!(Schema, "a schema must be a map of attribute to definition, got {schema:?}"));
+            return Err(err!(
+                Schema,
+                "a schema must be a map of attribute to definition, got {schema:?}"
+            ));
         };
         let mut out = Vec::with_capacity(m.len());
         for (k, v) in m {
             let (Value::Keyword(ident), Value::Map(props)) = (k, v) else {
-                return Err(err!(Schema, "bad schema entry {k:?} {v:?}: want :attr {{…}}"));
+                return Err(err!(
+                    Schema,
+                    "bad schema entry {k:?} {v:?}: want :attr {{…}}"
+                ));
             };
             out.push((ident.clone(), props.clone()));
         }

@@ -343,7 +343,11 @@ impl Hash for Value {
             Value::Bool(b) => b.hash(state),
             Value::Int(i) | Value::Inst(i) => i.hash(state),
             Value::Float(f) => {
-                let bits = if f.is_nan() { CANONICAL_NAN_BITS } else { f.to_bits() };
+                let bits = if f.is_nan() {
+                    CANONICAL_NAN_BITS
+                } else {
+                    f.to_bits()
+                };
                 bits.hash(state)
             }
             Value::Str(s) => s.hash(state),

@@ -4,9 +4,7 @@
 //! [`View`]. It picks the index from which components are bound, and for `as_of` folds the history
 //! index so that each (entity, attribute, value) shows its last operation at or before that point.
 
-use crate::index::{
-    decode_current, decode_history, space, EntityId, Index, Prefix, RawDatom,
-};
+use crate::index::{decode_current, decode_history, space, EntityId, Index, Prefix, RawDatom};
 use crate::schema::{AttrId, Schema};
 use crate::storage::{Direction, KeyRange, ReadStorage};
 use crate::{Result, Value};
@@ -45,12 +43,21 @@ pub type DatomIter<'a> = Box<dyn Iterator<Item = Result<RawDatom>> + 'a>;
 impl<'a> View<'a> {
     /// A view of `store` with `schema`, showing what `filter` selects.
     pub fn new(store: &'a dyn ReadStorage, schema: &'a Schema, filter: Filter) -> Self {
-        View { store, schema, filter, restored: &[] }
+        View {
+            store,
+            schema,
+            filter,
+            restored: &[],
+        }
     }
 
     /// The state just before `tx` (the latest transaction), given the datoms it retracted.
     pub fn before(&self, tx: EntityId, retracted: &'a [RawDatom]) -> View<'a> {
-        View { filter: Filter::Before(tx), restored: retracted, ..*self }
+        View {
+            filter: Filter::Before(tx),
+            restored: retracted,
+            ..*self
+        }
     }
 
     /// The schema this view reads with.
@@ -69,12 +76,19 @@ impl<'a> View<'a> {
     }
 
     /// Every visible datom matching the bound components, from the best index for them.
-    pub fn datoms(&self, e: Option<EntityId>, a: Option<AttrId>, v: Option<&Value>) -> Result<DatomIter<'a>> {
+    pub fn datoms(
+        &self,
+        e: Option<EntityId>,
+        a: Option<AttrId>,
+        v: Option<&Value>,
+    ) -> Result<DatomIter<'a>> {
         if let Filter::AsOf(t) = self.filter {
             return self.as_of_datoms(t, e, a, v);
         }
         let (index, prefix, v_filter) = match (e, a, v) {
-            (Some(e), Some(a), Some(v)) => (Index::Eavt, Prefix::new(space::EAVT).e(e).a(a).v(v), None),
+            (Some(e), Some(a), Some(v)) => {
+                (Index::Eavt, Prefix::new(space::EAVT).e(e).a(a).v(v), None)
+            }
             (Some(e), Some(a), None) => (Index::Eavt, Prefix::new(space::EAVT).e(e).a(a), None),
             (Some(e), None, v) => (Index::Eavt, Prefix::new(space::EAVT).e(e), v.cloned()),
             (None, Some(a), Some(v)) => (Index::Avet, Prefix::new(space::AVET).a(a).v(v), None),
@@ -103,15 +117,21 @@ impl<'a> View<'a> {
         }
         let v = v.cloned();
         let restored = self.restored.iter().filter(move |d| {
-            e.is_none_or(|e| d.e == e) && a.is_none_or(|a| d.a == a) && v.as_ref().is_none_or(|v| &d.v == v)
+            e.is_none_or(|e| d.e == e)
+                && a.is_none_or(|a| d.a == a)
+                && v.as_ref().is_none_or(|v| &d.v == v)
         });
         Ok(Box::new(iter.chain(restored.cloned().map(Ok))))
     }
 
     /// The current datoms of one index under a byte prefix (see [`crate::index`]).
     pub fn scan_current(&self, index: Index, prefix: Vec<u8>) -> Result<DatomIter<'a>> {
-        let iter = self.store.scan(KeyRange::prefix(&prefix), Direction::Forward)?;
-        Ok(Box::new(iter.map(move |r| r.and_then(|(k, _)| decode_current(index, &k)))))
+        let iter = self
+            .store
+            .scan(KeyRange::prefix(&prefix), Direction::Forward)?;
+        Ok(Box::new(iter.map(move |r| {
+            r.and_then(|(k, _)| decode_current(index, &k))
+        })))
     }
 
     /// Datoms whose ref value points at `target` (VAET), optionally through one attribute.
@@ -119,7 +139,11 @@ impl<'a> View<'a> {
         if let Filter::AsOf(_) = self.filter {
             // History has no VAET: find refs by scanning ref attributes' history.
             let mut out = Vec::new();
-            for attr in self.schema.iter().filter(|x| x.is_ref() && a.is_none_or(|a| a == x.id)) {
+            for attr in self
+                .schema
+                .iter()
+                .filter(|x| x.is_ref() && a.is_none_or(|a| a == x.id))
+            {
                 let v = Value::Int(i64::try_from(target).unwrap_or(i64::MAX));
                 for d in self.datoms(None, Some(attr.id), Some(&v))? {
                     out.push(d?);
@@ -132,19 +156,29 @@ impl<'a> View<'a> {
             p = p.a(a);
         }
         let iter = self.scan_current(Index::Vaet, p.bytes())?;
-        let Filter::Before(t) = self.filter else { return Ok(iter) };
+        let Filter::Before(t) = self.filter else {
+            return Ok(iter);
+        };
         let schema = self.schema;
         let restored = self.restored.iter().filter(move |d| {
             a.is_none_or(|a| d.a == a)
                 && crate::index::ref_target(&d.v) == Some(target)
                 && schema.by_id(d.a).is_some_and(|x| x.is_ref())
         });
-        Ok(Box::new(iter.filter(move |d| d.as_ref().map_or(true, |d| d.tx != t)).chain(restored.cloned().map(Ok))))
+        Ok(Box::new(
+            iter.filter(move |d| d.as_ref().map_or(true, |d| d.tx != t))
+                .chain(restored.cloned().map(Ok)),
+        ))
     }
 
     /// Every assertion and retraction ever made matching the bound components, visible to this view
     /// (for `AsOf(t)`: those at or before `t`), in index order then transaction order.
-    pub fn history(&self, e: Option<EntityId>, a: Option<AttrId>, v: Option<&Value>) -> Result<DatomIter<'a>> {
+    pub fn history(
+        &self,
+        e: Option<EntityId>,
+        a: Option<AttrId>,
+        v: Option<&Value>,
+    ) -> Result<DatomIter<'a>> {
         let (prefix, v_filter) = match (e, a, v) {
             (Some(e), Some(a), Some(v)) => (Prefix::new(space::HEAVT).e(e).a(a).v(v), None),
             (Some(e), Some(a), None) => (Prefix::new(space::HEAVT).e(e).a(a), None),
@@ -160,19 +194,30 @@ impl<'a> View<'a> {
             Filter::Since(t) => Some(t),
             _ => None,
         };
-        let iter = self.store.scan(KeyRange::prefix(&prefix.bytes()), Direction::Forward)?;
-        Ok(Box::new(iter.map(|r| r.and_then(|(k, _)| decode_history(&k))).filter(move |d| match d {
-            Ok(d) => {
-                v_filter.as_ref().is_none_or(|v| &d.v == v)
-                    && upto.is_none_or(|t| d.tx <= t)
-                    && after.is_none_or(|t| d.tx > t)
-            }
-            Err(_) => true,
-        })))
+        let iter = self
+            .store
+            .scan(KeyRange::prefix(&prefix.bytes()), Direction::Forward)?;
+        Ok(Box::new(
+            iter.map(|r| r.and_then(|(k, _)| decode_history(&k)))
+                .filter(move |d| match d {
+                    Ok(d) => {
+                        v_filter.as_ref().is_none_or(|v| &d.v == v)
+                            && upto.is_none_or(|t| d.tx <= t)
+                            && after.is_none_or(|t| d.tx > t)
+                    }
+                    Err(_) => true,
+                }),
+        ))
     }
 
     /// As-of: fold each (e, a, v) group of the history to its last operation at or before `t`.
-    fn as_of_datoms(&self, t: EntityId, e: Option<EntityId>, a: Option<AttrId>, v: Option<&Value>) -> Result<DatomIter<'a>> {
+    fn as_of_datoms(
+        &self,
+        t: EntityId,
+        e: Option<EntityId>,
+        a: Option<AttrId>,
+        v: Option<&Value>,
+    ) -> Result<DatomIter<'a>> {
         let mut out: Vec<RawDatom> = Vec::new();
         let mut last: Option<RawDatom> = None;
         for d in self.history(e, a, v)? {

@@ -193,6 +193,8 @@ struct CaseState<'t> {
     refs: BTreeMap<String, EntityId>,
     /// Live subscriptions by name; checked against a fresh query after every transaction.
     subscriptions: BTreeMap<String, Subscription>,
+    /// Names of subscriptions stopped by `unsubscribe`: they deliver nothing from then on.
+    unsubscribed: std::collections::BTreeSet<String>,
 }
 
 /// Replaces every `#ref "name"` in `text` by the id recorded under that name.
@@ -302,6 +304,7 @@ impl<'t> CaseState<'t> {
             db: Some(db),
             refs: BTreeMap::new(),
             subscriptions: BTreeMap::new(),
+            unsubscribed: Default::default(),
         })
     }
 
@@ -348,7 +351,13 @@ impl<'t> CaseState<'t> {
             } => self.subscribe(query, name, args, options.as_deref(), expect.as_deref()),
             Step::Diffs { name, expect } => self.diffs(name, expect),
             Step::Unsubscribe(name) => match self.subscriptions.remove(name) {
-                Some(_) => Ok(()),
+                Some(mut sub) => {
+                    if let Some(db) = self.db.as_mut() {
+                        sub.live.close(db);
+                    }
+                    self.unsubscribed.insert(name.clone());
+                    Ok(())
+                }
                 None => Err(format!("no live subscription named {name:?}")),
             },
             Step::Reopen => self.reopen(),
@@ -648,6 +657,14 @@ impl<'t> CaseState<'t> {
 
     fn diffs(&mut self, name: &str, expect: &[DiffText]) -> Result<(), String> {
         self.check_subscriptions()?;
+        if !self.subscriptions.contains_key(name) && self.unsubscribed.contains(name) {
+            return match expect.len() {
+                0 => Ok(()),
+                n => Err(format!(
+                    "expected {n} diff(s) from {name:?}, which was unsubscribed"
+                )),
+            };
+        }
         let mut expected = Vec::new();
         for d in expect {
             expected.push((self.expected(&d.additions)?, self.expected(&d.retractions)?));

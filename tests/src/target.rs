@@ -1,8 +1,11 @@
 //! The database under test: a factory for its storage, the features it supports, and its live
 //! queries.
 
+use dfdb_core::live::SubscriptionId;
 use dfdb_core::storage::{MemoryStorage, Storage};
-use dfdb_core::{Database, Error, Result, Value};
+use dfdb_core::{Database, Result, Value};
+use std::cell::RefCell;
+use std::rc::Rc;
 
 /// One additions/retractions pair a live query delivered.
 #[derive(Clone, Debug, PartialEq)]
@@ -17,6 +20,25 @@ pub struct Diff {
 pub trait LiveQuery {
     /// The diffs delivered since the last call, oldest first.
     fn take_diffs(&mut self) -> Vec<Diff>;
+
+    /// Stops the live query.
+    fn close(&mut self, db: &mut Database);
+}
+
+/// A live query of the core engine, collecting what its callback receives.
+struct CoreLiveQuery {
+    id: SubscriptionId,
+    diffs: Rc<RefCell<Vec<Diff>>>,
+}
+
+impl LiveQuery for CoreLiveQuery {
+    fn take_diffs(&mut self) -> Vec<Diff> {
+        std::mem::take(&mut *self.diffs.borrow_mut())
+    }
+
+    fn close(&mut self, db: &mut Database) {
+        db.unsubscribe(self.id);
+    }
 }
 
 /// A database target the vectors run against.
@@ -34,8 +56,8 @@ pub trait Target {
     /// for memory, a new handle on the same files for durable storage.
     fn reopen(&self, storage: Box<dyn Storage>) -> Result<Box<dyn Storage>>;
 
-    /// Registers a live query (`options` is the step's option map, or `nil`). Targets whose engine
-    /// has no live-query API keep this default, which refuses.
+    /// Registers a live query (`options` is the step's option map, or `nil`) with the core engine's
+    /// live-query API; a failure the engine reports ends the case as a mismatch.
     fn subscribe(
         &self,
         db: &mut Database,
@@ -43,11 +65,25 @@ pub trait Target {
         args: &[Value],
         options: &Value,
     ) -> Result<Box<dyn LiveQuery>> {
-        let _ = (db, query, args, options);
-        Err(Error::Schema(format!(
-            "target {} has no live-query API",
-            self.name()
-        )))
+        let _ = options;
+        let diffs: Rc<RefCell<Vec<Diff>>> = Rc::default();
+        let sink = diffs.clone();
+        let (id, _initial) = db.subscribe(
+            query,
+            args,
+            Box::new(move |d| match d {
+                Ok(d) => sink.borrow_mut().push(Diff {
+                    additions: d.additions.clone(),
+                    retractions: d.retractions.clone(),
+                }),
+                // Recorded as an impossible diff so the invariant check reports it.
+                Err(e) => sink.borrow_mut().push(Diff {
+                    additions: vec![Value::str(&format!("live query failed: {e}"))],
+                    retractions: Vec::new(),
+                }),
+            }),
+        )?;
+        Ok(Box::new(CoreLiveQuery { id, diffs }))
     }
 }
 
@@ -63,6 +99,7 @@ pub const MEMORY_FEATURES: &[&str] = &[
     "rules",
     "aggregates",
     "pull",
+    "subscribe",
 ];
 
 /// Memory storage: `reopen` hands back the same storage, so the database reloads from its bytes.

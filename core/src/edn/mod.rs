@@ -162,26 +162,40 @@ pub fn map_entries(v: &Value) -> Option<Vec<(&Value, &Value)>> {
         Value::Map(m) => Some(m.iter().collect()),
         Value::List(items) if is_ordered_map(items) => {
             let rest = items.get(1..).unwrap_or(&[]);
-            Some(rest.chunks(2).filter_map(|kv| Some((kv.first()?, kv.get(1)?))).collect())
+            Some(
+                rest.chunks(2)
+                    .filter_map(|kv| Some((kv.first()?, kv.get(1)?)))
+                    .collect(),
+            )
         }
         _ => None,
     }
 }
 
 fn is_ordered_map(items: &[Value]) -> bool {
-    matches!(items.first(), Some(Value::Symbol(s)) if s.as_str() == ORDERED_MAP) && items.len() % 2 == 1
+    matches!(items.first(), Some(Value::Symbol(s)) if s.as_str() == ORDERED_MAP)
+        && items.len() % 2 == 1
 }
 
 /// Turns every map read with [`ReadOptions::ordered_maps`] inside `v` back into a plain map.
 pub fn normalize(v: &Value) -> Value {
     match v {
         Value::List(items) if is_ordered_map(items) => Value::Map(
-            items.get(1..).unwrap_or(&[]).chunks(2).filter_map(|kv| Some((normalize(kv.first()?), normalize(kv.get(1)?)))).collect(),
+            items
+                .get(1..)
+                .unwrap_or(&[])
+                .chunks(2)
+                .filter_map(|kv| Some((normalize(kv.first()?), normalize(kv.get(1)?))))
+                .collect(),
         ),
         Value::List(xs) => Value::List(xs.iter().map(normalize).collect()),
         Value::Vector(xs) => Value::Vector(xs.iter().map(normalize).collect()),
         Value::Set(s) => Value::Set(s.iter().map(normalize).collect()),
-        Value::Map(m) => Value::Map(m.iter().map(|(k, v)| (normalize(k), normalize(v))).collect()),
+        Value::Map(m) => Value::Map(
+            m.iter()
+                .map(|(k, v)| (normalize(k), normalize(v)))
+                .collect(),
+        ),
         other => other.clone(),
     }
 }

@@ -375,6 +375,7 @@ fn limits() {
     let opts = ReadOptions {
         max_depth: 3,
         max_size: 100,
+        ordered_maps: false,
     };
     assert!(read_with("[[[1]]]", &opts).is_ok());
     let e = read_with("[[[[1]]]]", &opts).unwrap_err();
@@ -396,7 +397,8 @@ fn limits() {
         ReadOptions::default(),
         ReadOptions {
             max_depth: 512,
-            max_size: 64 << 20
+            max_size: 64 << 20,
+            ordered_maps: false,
         }
     );
 }
@@ -419,6 +421,7 @@ fn deep_nesting_is_a_limit_error_on_a_small_stack() {
         let lax = ReadOptions {
             max_depth: usize::MAX,
             max_size: usize::MAX,
+            ordered_maps: false,
         };
         let deep = read_with(&closed, &lax).unwrap();
         // Printing 20,000 levels is iterative. Dropping (and comparing) a `Value` recurses, which

@@ -10,8 +10,19 @@ use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
 
 const AGGREGATES: &[&str] = &[
-    "count", "count-distinct", "sum", "avg", "min", "max", "median", "variance", "stddev", "distinct", "rand",
-    "sample", "collect",
+    "count",
+    "count-distinct",
+    "sum",
+    "avg",
+    "min",
+    "max",
+    "median",
+    "variance",
+    "stddev",
+    "distinct",
+    "rand",
+    "sample",
+    "collect",
 ];
 
 /// Whether `name` is a known aggregate.
@@ -24,7 +35,10 @@ pub fn aggregate(name: &str, params: &[Value], values: Vec<Value>) -> Result<Val
     let n_param = || -> Result<usize> {
         match params {
             [Value::Int(n)] if *n >= 0 => Ok(*n as usize),
-            _ => Err(err!(Parse, "({name} n ?x) needs a non-negative integer n, got {params:?}")),
+            _ => Err(err!(
+                Parse,
+                "({name} n ?x) needs a non-negative integer n, got {params:?}"
+            )),
         }
     };
     match (name, params.is_empty()) {
@@ -47,12 +61,18 @@ pub fn aggregate(name: &str, params: &[Value], values: Vec<Value>) -> Result<Val
             if values.is_empty() {
                 return Ok(Value::Vector(Vec::new()));
             }
-            let picks = (0..n).filter_map(|_| values.get(rng.below(values.len())).cloned()).collect();
+            let picks = (0..n)
+                .filter_map(|_| values.get(rng.below(values.len())).cloned())
+                .collect();
             return Ok(Value::Vector(picks));
         }
         ("sample", false) => {
             let n = n_param()?;
-            let mut distinct: Vec<Value> = values.into_iter().collect::<BTreeSet<_>>().into_iter().collect();
+            let mut distinct: Vec<Value> = values
+                .into_iter()
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
             let mut rng = Rng::new(distinct.len() as u64);
             // Fisher–Yates on the first n positions.
             for i in 0..n.min(distinct.len()) {
@@ -62,7 +82,12 @@ pub fn aggregate(name: &str, params: &[Value], values: Vec<Value>) -> Result<Val
             distinct.truncate(n);
             return Ok(Value::Vector(distinct));
         }
-        (_, false) => return Err(err!(Parse, "aggregate ({name} …) takes no parameters besides the variable")),
+        (_, false) => {
+            return Err(err!(
+                Parse,
+                "aggregate ({name} …) takes no parameters besides the variable"
+            ))
+        }
         _ => {}
     }
     Ok(match name {
@@ -81,7 +106,11 @@ pub fn aggregate(name: &str, params: &[Value], values: Vec<Value>) -> Result<Val
             let m = match n {
                 0 => return Ok(Value::Nil),
                 _ if n % 2 == 1 => xs.get(n / 2).copied().unwrap_or(0.0),
-                _ => (xs.get(n / 2 - 1).copied().unwrap_or(0.0) + xs.get(n / 2).copied().unwrap_or(0.0)) / 2.0,
+                _ => {
+                    (xs.get(n / 2 - 1).copied().unwrap_or(0.0)
+                        + xs.get(n / 2).copied().unwrap_or(0.0))
+                        / 2.0
+                }
             };
             Value::float(m)
         }

@@ -41,15 +41,41 @@ pub struct Ctx<'v> {
 const MAX_EVAL_DEPTH: usize = 256;
 
 impl<'v> Ctx<'v> {
+    /// A context reading `$` from `view` (when given), with `rules` and a step budget.
+    pub fn new(
+        view: Option<View<'v>>,
+        rules: BTreeMap<Symbol, Vec<RuleDef>>,
+        budget: Option<u64>,
+    ) -> Self {
+        let mut sources = BTreeMap::new();
+        if let Some(v) = view {
+            sources.insert(String::from("$"), v);
+        }
+        Ctx {
+            sources,
+            rules,
+            tables: None,
+            budget,
+            depth: 0,
+            estimates: HashMap::new(),
+            trace: None,
+        }
+    }
+
     /// The source named `src`.
     pub fn source(&self, src: &str) -> Result<View<'v>> {
-        self.sources.get(src).copied().ok_or_else(|| err!(Parse, "unknown source {src}: not in :in"))
+        self.sources
+            .get(src)
+            .copied()
+            .ok_or_else(|| err!(Parse, "unknown source {src}: not in :in"))
     }
 
     /// Charges `n` rows against the budget.
     pub fn charge(&mut self, n: usize) -> Result<()> {
         if let Some(b) = self.budget.as_mut() {
-            *b = b.checked_sub(n as u64).ok_or_else(|| err!(Limit, "query exceeded its step budget"))?;
+            *b = b
+                .checked_sub(n as u64)
+                .ok_or_else(|| err!(Limit, "query exceeded its step budget"))?;
         }
         Ok(())
     }
@@ -59,14 +85,19 @@ impl<'v> Ctx<'v> {
 pub fn eval_clauses(ctx: &mut Ctx<'_>, clauses: &[Clause], mut rel: Rel) -> Result<Rel> {
     ctx.depth += 1;
     if ctx.depth > MAX_EVAL_DEPTH {
-        return Err(err!(Limit, "query nests rules or clauses deeper than {MAX_EVAL_DEPTH}"));
+        return Err(err!(
+            Limit,
+            "query nests rules or clauses deeper than {MAX_EVAL_DEPTH}"
+        ));
     }
     let mut pending: Vec<&Clause> = clauses.iter().collect();
     while !pending.is_empty() {
         let i = match choose(ctx, &pending, &rel)? {
             Step::Run(i) => i,
             Step::Stuck(i) => {
-                let c = pending.get(i).ok_or_else(|| Error::parse("planner error"))?;
+                let c = pending
+                    .get(i)
+                    .ok_or_else(|| Error::parse("planner error"))?;
                 return Err(unbound_error(c, &rel));
             }
         };
@@ -74,7 +105,13 @@ pub fn eval_clauses(ctx: &mut Ctx<'_>, clauses: &[Clause], mut rel: Rel) -> Resu
         let before = rel.rows.len();
         rel = eval_clause(ctx, clause, rel)?;
         if let Some(trace) = ctx.trace.as_mut() {
-            trace.push(alloc::format!("{:indent$}{} -> {} rows (from {before})", "", show_clause(clause), rel.rows.len(), indent = 2 * (ctx.depth - 1)));
+            trace.push(alloc::format!(
+                "{:indent$}{} -> {} rows (from {before})",
+                "",
+                show_clause(clause),
+                rel.rows.len(),
+                indent = 2 * (ctx.depth - 1)
+            ));
         }
         if rel.rows.is_empty() {
             // Nothing can come back; still check the remaining clauses are well-formed.
@@ -104,7 +141,11 @@ pub fn show_clause(c: &Clause) -> String {
         Clause::Pattern(p) => {
             let plus = if p.transitive.is_some() { "+" } else { "" };
             let [e, a, v, tx] = &p.terms;
-            let tx = if matches!(tx, Term::Blank) { String::new() } else { alloc::format!(" {}", t(tx)) };
+            let tx = if matches!(tx, Term::Blank) {
+                String::new()
+            } else {
+                alloc::format!(" {}", t(tx))
+            };
             alloc::format!("[{} {}{plus} {}{tx}]", t(e), t(a), t(v))
         }
         Clause::Pred { name, args } => alloc::format!("[({} {})]", name.as_str(), ts(args)),
@@ -118,8 +159,16 @@ pub fn show_clause(c: &Clause) -> String {
 fn unbound_error(c: &Clause, rel: &Rel) -> Error {
     let mut vars = BTreeSet::new();
     super::parse::clause_vars(c, &mut vars);
-    let missing: Vec<&str> = vars.iter().filter(|v| !rel.binds(v)).map(|v| v.as_str()).collect();
-    err!(Parse, "insufficient bindings: {} not bound in clause {c:?}", missing.join(", "))
+    let missing: Vec<&str> = vars
+        .iter()
+        .filter(|v| !rel.binds(v))
+        .map(|v| v.as_str())
+        .collect();
+    err!(
+        Parse,
+        "insufficient bindings: {} not bound in clause {c:?}",
+        missing.join(", ")
+    )
 }
 
 /// Evaluates one clause against `rel`.
@@ -135,9 +184,16 @@ pub fn eval_clause(ctx: &mut Ctx<'_>, clause: &Clause, rel: Rel) -> Result<Rel> 
                     out.push(row);
                 }
             }
-            Ok(Rel { vars: rel.vars, rows: out })
+            Ok(Rel {
+                vars: rel.vars,
+                rows: out,
+            })
         }
-        Clause::Fn { name, args, binding } => eval_fn(ctx, name, args, binding, rel),
+        Clause::Fn {
+            name,
+            args,
+            binding,
+        } => eval_fn(ctx, name, args, binding, rel),
         Clause::Not { vars, body } => {
             let join = join_vars(vars.as_deref(), body, &rel);
             let input = rel.project(&join);
@@ -168,15 +224,21 @@ pub fn eval_clause(ctx: &mut Ctx<'_>, clause: &Clause, rel: Rel) -> Result<Rel> 
                 }
                 for v in &join {
                     if !out.binds(v) {
-                        return Err(err!(Parse, "insufficient bindings: {} is not bound by every branch of (or …)", v.as_str()));
+                        return Err(err!(
+                            Parse,
+                            "insufficient bindings: {} is not bound by every branch of (or …)",
+                            v.as_str()
+                        ));
                     }
                 }
                 let out = out.project(&join);
                 union = Some(match union {
                     None => out,
                     Some(mut u) => {
-                        let mut seen: hashbrown::HashSet<Vec<Value>> = u.rows.iter().cloned().collect();
-                        u.rows.extend(out.rows.into_iter().filter(|r| seen.insert(r.clone())));
+                        let mut seen: hashbrown::HashSet<Vec<Value>> =
+                            u.rows.iter().cloned().collect();
+                        u.rows
+                            .extend(out.rows.into_iter().filter(|r| seen.insert(r.clone())));
                         u
                     }
                 });
@@ -193,7 +255,8 @@ fn join_vars(declared: Option<&[Var]>, body: &[Clause], rel: &Rel) -> Vec<Var> {
         Some(vs) => vs.to_vec(),
         None => {
             let mut s = BTreeSet::new();
-            body.iter().for_each(|c| super::parse::clause_vars(c, &mut s));
+            body.iter()
+                .for_each(|c| super::parse::clause_vars(c, &mut s));
             s.into_iter().filter(|v| rel.binds(v)).collect()
         }
     }
@@ -221,19 +284,32 @@ pub fn call_fn(view: Option<&View<'_>>, name: &str, args: &[Value]) -> Result<Va
             let view = view.ok_or_else(|| err!(Parse, "({name} $ …) needs a database source"))?;
             let (e, rest) = match args {
                 [Value::Symbol(_), e, rest @ ..] => (e, rest),
-                _ => return Err(err!(Parse, "({name} $ ?e …) takes a source and an entity first")),
+                _ => {
+                    return Err(err!(
+                        Parse,
+                        "({name} $ ?e …) takes a source and an entity first"
+                    ))
+                }
             };
             let eid = match e {
                 Value::Int(i) if *i >= 0 => *i as u64,
                 other => return Err(err!(Type, "({name} …): {other:?} is not an entity id")),
             };
             let first_value = |a: &Value| -> Result<Option<Value>> {
-                let Value::Keyword(k) = a else { return Err(err!(Parse, "({name} …): attribute {a:?} is not a keyword")) };
-                let Some(attr) = view.schema().get(k) else { return Ok(None) };
+                let Value::Keyword(k) = a else {
+                    return Err(err!(Parse, "({name} …): attribute {a:?} is not a keyword"));
+                };
+                let Some(attr) = view.schema().get(k) else {
+                    return Ok(None);
+                };
                 if attr.is_many() && name == "get-else" {
                     return Err(err!(Type, "get-else on cardinality-many attribute {k:?}"));
                 }
-                Ok(view.datoms(Some(eid), Some(attr.id), None)?.next().transpose()?.map(|d| d.v))
+                Ok(view
+                    .datoms(Some(eid), Some(attr.id), None)?
+                    .next()
+                    .transpose()?
+                    .map(|d| d.v))
             };
             match name {
                 "get-else" => match rest {
@@ -243,7 +319,9 @@ pub fn call_fn(view: Option<&View<'_>>, name: &str, args: &[Value]) -> Result<Va
                         }
                         Ok(first_value(a)?.unwrap_or_else(|| default.clone()))
                     }
-                    _ => Err(Error::parse("(get-else $ ?e :attr default) takes four arguments")),
+                    _ => Err(Error::parse(
+                        "(get-else $ ?e :attr default) takes four arguments",
+                    )),
                 },
                 "missing?" => match rest {
                     [a] => Ok(Value::Bool(first_value(a)?.is_none())),
@@ -263,9 +341,19 @@ pub fn call_fn(view: Option<&View<'_>>, name: &str, args: &[Value]) -> Result<Va
     }
 }
 
-fn eval_fn(ctx: &mut Ctx<'_>, name: &Symbol, args: &[Term], binding: &Binding, rel: Rel) -> Result<Rel> {
+fn eval_fn(
+    ctx: &mut Ctx<'_>,
+    name: &Symbol,
+    args: &[Term],
+    binding: &Binding,
+    rel: Rel,
+) -> Result<Rel> {
     let view = ctx.source("$").ok();
-    let new_vars: Vec<Var> = binding.vars().into_iter().filter(|v| !rel.binds(v)).collect();
+    let new_vars: Vec<Var> = binding
+        .vars()
+        .into_iter()
+        .filter(|v| !rel.binds(v))
+        .collect();
     let mut vars = rel.vars.clone();
     vars.extend(new_vars.iter().cloned());
     let mut rows = Vec::new();
@@ -284,7 +372,10 @@ fn eval_fn(ctx: &mut Ctx<'_>, name: &Symbol, args: &[Term], binding: &Binding, r
                 }
                 alloc::vec![ts.iter().zip(items).collect()]
             }
-            Binding::Coll(t) => seq(&result, name)?.into_iter().map(|x| alloc::vec![(t, x)]).collect(),
+            Binding::Coll(t) => seq(&result, name)?
+                .into_iter()
+                .map(|x| alloc::vec![(t, x)])
+                .collect(),
             Binding::Rel(ts) => {
                 let mut out = Vec::new();
                 for tuple in seq(&result, name)? {
@@ -333,7 +424,11 @@ fn seq(v: &Value, name: &Symbol) -> Result<Vec<Value>> {
     match v {
         Value::Vector(xs) | Value::List(xs) => Ok(xs.clone()),
         Value::Set(s) => Ok(s.iter().cloned().collect()),
-        other => Err(err!(Type, "({} …) returned {other:?}, which cannot be destructured", name.as_str())),
+        other => Err(err!(
+            Type,
+            "({} …) returned {other:?}, which cannot be destructured",
+            name.as_str()
+        )),
     }
 }
 
@@ -386,11 +481,17 @@ fn eval_pattern(ctx: &mut Ctx<'_>, p: &Pattern, rel: Rel) -> Result<Rel> {
     }
     let mut vars = rel.vars.clone();
     vars.extend(new_vars.iter().cloned());
-    let bound_cols: Vec<usize> = slots.iter().filter_map(|s| if let Slot::Col(i) = s { Some(*i) } else { None }).collect();
+    let bound_cols: Vec<usize> = slots
+        .iter()
+        .filter_map(|s| if let Slot::Col(i) = s { Some(*i) } else { None })
+        .collect();
     let mut cache: HashMap<Vec<Value>, Vec<[Value; 4]>> = HashMap::new();
     let mut rows = Vec::new();
     for row in &rel.rows {
-        let key: Vec<Value> = bound_cols.iter().filter_map(|i| row.get(*i).cloned()).collect();
+        let key: Vec<Value> = bound_cols
+            .iter()
+            .filter_map(|i| row.get(*i).cloned())
+            .collect();
         if !cache.contains_key(&key) {
             let resolved: Vec<Option<Value>> = slots
                 .iter()
@@ -407,7 +508,9 @@ fn eval_pattern(ctx: &mut Ctx<'_>, p: &Pattern, rel: Rel) -> Result<Rel> {
             ctx.charge(found.len())?;
             cache.insert(key.clone(), found);
         }
-        let Some(found) = cache.get(&key) else { continue };
+        let Some(found) = cache.get(&key) else {
+            continue;
+        };
         'datoms: for d in found {
             let mut fresh: Vec<Option<&Value>> = alloc::vec![None; new_vars.len()];
             for (s, val) in slots.iter().zip(d.iter()) {
@@ -460,10 +563,12 @@ pub fn matches(view: &View<'_>, pos: &[Option<Value>]) -> Result<Vec<[Value; 4]>
     };
     // A lookup ref in value position of a ref attribute names an entity.
     let v = match (&v, a_id.and_then(|id| view.schema().by_id(id))) {
-        (Some(val @ (Value::Vector(_) | Value::List(_))), Some(attr)) if attr.is_ref() => match entity_of(view, val)? {
-            Some(id) => Some(Value::Int(id as i64)),
-            None => return Ok(Vec::new()),
-        },
+        (Some(val @ (Value::Vector(_) | Value::List(_))), Some(attr)) if attr.is_ref() => {
+            match entity_of(view, val)? {
+                Some(id) => Some(Value::Int(id as i64)),
+                None => return Ok(Vec::new()),
+            }
+        }
         _ => v,
     };
     let mut out = Vec::new();
@@ -481,43 +586,63 @@ pub fn matches(view: &View<'_>, pos: &[Option<Value>]) -> Result<Vec<[Value; 4]>
 
 fn datom_values(view: &View<'_>, d: &RawDatom) -> Result<[Value; 4]> {
     let a = view.schema().attr(d.a)?.ident.clone();
-    Ok([Value::Int(d.e as i64), Value::Keyword(a), d.v.clone(), Value::Int(d.tx as i64)])
+    Ok([
+        Value::Int(d.e as i64),
+        Value::Keyword(a),
+        d.v.clone(),
+        Value::Int(d.tx as i64),
+    ])
 }
 
 /// `[?x :attr+ ?y]`: pairs connected by one or more steps of a ref attribute.
-fn transitive_matches(view: &View<'_>, pos: &[Option<Value>], max_depth: Option<usize>) -> Result<Vec<[Value; 4]>> {
+fn transitive_matches(
+    view: &View<'_>,
+    pos: &[Option<Value>],
+    max_depth: Option<usize>,
+) -> Result<Vec<[Value; 4]>> {
     let get = |i: usize| pos.get(i).cloned().flatten();
     let Some(Value::Keyword(attr_kw)) = get(1) else {
-        return Err(Error::parse("a transitive pattern needs a constant attribute (:attr+)"));
+        return Err(Error::parse(
+            "a transitive pattern needs a constant attribute (:attr+)",
+        ));
     };
-    let Some(attr) = view.schema().get(&attr_kw) else { return Ok(Vec::new()) };
+    let Some(attr) = view.schema().get(&attr_kw) else {
+        return Ok(Vec::new());
+    };
     let a = attr.id;
     let kw = Value::Keyword(attr_kw.clone());
     let step_out = |from: &Value| -> Result<Vec<Value>> {
-        let Some(e) = entity_of(view, from)? else { return Ok(Vec::new()) };
-        view.datoms(Some(e), Some(a), None)?.map(|d| d.map(|d| d.v)).collect()
+        let Some(e) = entity_of(view, from)? else {
+            return Ok(Vec::new());
+        };
+        view.datoms(Some(e), Some(a), None)?
+            .map(|d| d.map(|d| d.v))
+            .collect()
     };
     let step_in = |to: &Value| -> Result<Vec<Value>> {
-        view.datoms(None, Some(a), Some(to))?.map(|d| d.map(|d| Value::Int(d.e as i64))).collect()
+        view.datoms(None, Some(a), Some(to))?
+            .map(|d| d.map(|d| Value::Int(d.e as i64)))
+            .collect()
     };
-    let reach = |start: &Value, step: &dyn Fn(&Value) -> Result<Vec<Value>>| -> Result<BTreeSet<Value>> {
-        let mut seen = BTreeSet::new();
-        let mut frontier = alloc::vec![start.clone()];
-        let mut depth = 0;
-        while !frontier.is_empty() && max_depth.is_none_or(|m| depth < m) {
-            depth += 1;
-            let mut next = Vec::new();
-            for x in &frontier {
-                for y in step(x)? {
-                    if seen.insert(y.clone()) {
-                        next.push(y);
+    let reach =
+        |start: &Value, step: &dyn Fn(&Value) -> Result<Vec<Value>>| -> Result<BTreeSet<Value>> {
+            let mut seen = BTreeSet::new();
+            let mut frontier = alloc::vec![start.clone()];
+            let mut depth = 0;
+            while !frontier.is_empty() && max_depth.is_none_or(|m| depth < m) {
+                depth += 1;
+                let mut next = Vec::new();
+                for x in &frontier {
+                    for y in step(x)? {
+                        if seen.insert(y.clone()) {
+                            next.push(y);
+                        }
                     }
                 }
+                frontier = next;
             }
-            frontier = next;
-        }
-        Ok(seen)
-    };
+            Ok(seen)
+        };
     let mut out = Vec::new();
     let tx = Value::Nil;
     match (get(0), get(2)) {
@@ -538,8 +663,10 @@ fn transitive_matches(view: &View<'_>, pos: &[Option<Value>], max_depth: Option<
             }
         }
         (None, None) => {
-            let starts: BTreeSet<Value> =
-                view.datoms(None, Some(a), None)?.map(|d| d.map(|d| Value::Int(d.e as i64))).collect::<Result<_>>()?;
+            let starts: BTreeSet<Value> = view
+                .datoms(None, Some(a), None)?
+                .map(|d| d.map(|d| Value::Int(d.e as i64)))
+                .collect::<Result<_>>()?;
             for x in starts {
                 for r in reach(&x, &step_out)? {
                     out.push([x.clone(), kw.clone(), r, tx.clone()]);

@@ -15,7 +15,10 @@ pub fn bind_input(b: &Binding, v: &Value) -> Result<Rel> {
         match v {
             Value::Vector(xs) | Value::List(xs) => Ok(xs.clone()),
             Value::Set(s) => Ok(s.iter().cloned().collect()),
-            other => Err(err!(Type, "input {other:?} is not a collection, as {b:?} expects")),
+            other => Err(err!(
+                Type,
+                "input {other:?} is not a collection, as {b:?} expects"
+            )),
         }
     };
     let tuple_rel = |terms: &[Term], tuples: Vec<Value>| -> Result<Rel> {
@@ -24,18 +27,34 @@ pub fn bind_input(b: &Binding, v: &Value) -> Result<Rel> {
         for t in tuples {
             let vals = items(&t)?;
             if vals.len() != terms.len() {
-                return Err(err!(Type, "input tuple {t:?} has {} values, {b:?} binds {}", vals.len(), terms.len()));
+                return Err(err!(
+                    Type,
+                    "input tuple {t:?} has {} values, {b:?} binds {}",
+                    vals.len(),
+                    terms.len()
+                ));
             }
-            rows.push(terms.iter().zip(vals).filter(|(t, _)| t.var().is_some()).map(|(_, v)| v).collect());
+            rows.push(
+                terms
+                    .iter()
+                    .zip(vals)
+                    .filter(|(t, _)| t.var().is_some())
+                    .map(|(_, v)| v)
+                    .collect(),
+            );
         }
         Ok(Rel { vars, rows })
     };
     match b {
-        Binding::Scalar(Term::Var(x)) => Ok(Rel { vars: alloc::vec![x.clone()], rows: alloc::vec![alloc::vec![v.clone()]] }),
+        Binding::Scalar(Term::Var(x)) => Ok(Rel {
+            vars: alloc::vec![x.clone()],
+            rows: alloc::vec![alloc::vec![v.clone()]],
+        }),
         Binding::Scalar(_) => Ok(Rel::unit()),
-        Binding::Coll(Term::Var(x)) => {
-            Ok(Rel { vars: alloc::vec![x.clone()], rows: items(v)?.into_iter().map(|i| alloc::vec![i]).collect() })
-        }
+        Binding::Coll(Term::Var(x)) => Ok(Rel {
+            vars: alloc::vec![x.clone()],
+            rows: items(v)?.into_iter().map(|i| alloc::vec![i]).collect(),
+        }),
         Binding::Coll(_) => Ok(Rel::unit()),
         Binding::Tuple(ts) => tuple_rel(ts, alloc::vec![v.clone()]),
         Binding::Rel(ts) => tuple_rel(ts, items(v)?),
@@ -46,7 +65,11 @@ pub fn bind_input(b: &Binding, v: &Value) -> Result<Rel> {
 pub fn shape(ctx: &mut Ctx<'_>, q: &Query, rel: Rel) -> Result<Value> {
     let elems = q.find.elems();
     let has_agg = elems.iter().any(|e| matches!(e, FindElem::Agg { .. }));
-    let tuples = if has_agg { aggregate_rows(q, elems, &rel)? } else { plain_rows(elems, &rel)? };
+    let tuples = if has_agg {
+        aggregate_rows(q, elems, &rel)?
+    } else {
+        plain_rows(elems, &rel)?
+    };
     let view = ctx.source("$").ok();
     // Pull and expressions are computed per distinct tuple.
     let mut out: Vec<Vec<Value>> = Vec::with_capacity(tuples.len());
@@ -55,7 +78,8 @@ pub fn shape(ctx: &mut Ctx<'_>, q: &Query, rel: Rel) -> Result<Value> {
         for (e, v) in elems.iter().zip(t) {
             row.push(match e {
                 FindElem::Pull { pattern, .. } => {
-                    let view = view.ok_or_else(|| err!(Parse, "pull in :find needs a database source"))?;
+                    let view =
+                        view.ok_or_else(|| err!(Parse, "pull in :find needs a database source"))?;
                     crate::pull::pull(&view, pattern, &v)?
                 }
                 _ => v,
@@ -87,20 +111,34 @@ pub fn shape(ctx: &mut Ctx<'_>, q: &Query, rel: Rel) -> Result<Value> {
                     .collect(),
             ),
         },
-        FindSpec::Coll(_) => Value::Vector(out.into_iter().filter_map(|r| r.into_iter().next()).collect()),
-        FindSpec::Tuple(_) => out.into_iter().next().map(Value::Vector).unwrap_or(Value::Nil),
-        FindSpec::Scalar(_) => out.into_iter().next().and_then(|r| r.into_iter().next()).unwrap_or(Value::Nil),
+        FindSpec::Coll(_) => Value::Vector(
+            out.into_iter()
+                .filter_map(|r| r.into_iter().next())
+                .collect(),
+        ),
+        FindSpec::Tuple(_) => out
+            .into_iter()
+            .next()
+            .map(Value::Vector)
+            .unwrap_or(Value::Nil),
+        FindSpec::Scalar(_) => out
+            .into_iter()
+            .next()
+            .and_then(|r| r.into_iter().next())
+            .unwrap_or(Value::Nil),
     })
 }
 
 /// The value of a non-aggregate find element in one row (pull elements yield the entity).
-fn elem_value(e: &FindElem, rel: &Rel, row: &[Value]) -> Result<Value> {
+pub(crate) fn elem_value(e: &FindElem, rel: &Rel, row: &[Value]) -> Result<Value> {
     match e {
         FindElem::Var(v) | FindElem::Pull { var: v, .. } => rel
             .col(v)
             .and_then(|i| row.get(i).cloned())
             .ok_or_else(|| err!(Parse, "find variable {} is not bound", v.as_str())),
-        FindElem::Expr { name, args } => call_fn(None, name.as_str(), &args_of(&rel.vars, row, args)?),
+        FindElem::Expr { name, args } => {
+            call_fn(None, name.as_str(), &args_of(&rel.vars, row, args)?)
+        }
         FindElem::Agg { .. } => Err(err!(Parse, "aggregate outside aggregation")),
     }
 }
@@ -110,7 +148,10 @@ fn plain_rows(elems: &[FindElem], rel: &Rel) -> Result<Vec<Vec<Value>>> {
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     for row in &rel.rows {
-        let t: Vec<Value> = elems.iter().map(|e| elem_value(e, rel, row)).collect::<Result<_>>()?;
+        let t: Vec<Value> = elems
+            .iter()
+            .map(|e| elem_value(e, rel, row))
+            .collect::<Result<_>>()?;
         if seen.insert(t.clone()) {
             out.push(t);
         }
@@ -155,8 +196,11 @@ fn aggregate_rows(q: &Query, elems: &[FindElem], rel: &Rel) -> Result<Vec<Vec<Va
         for e in elems {
             match e {
                 FindElem::Agg { name, params, var } => {
-                    let col = distinct.col(var).ok_or_else(|| err!(Parse, "aggregate variable {} is not bound", var.as_str()))?;
-                    let values: Vec<Value> = rows.iter().filter_map(|r| r.get(col).cloned()).collect();
+                    let col = distinct.col(var).ok_or_else(|| {
+                        err!(Parse, "aggregate variable {} is not bound", var.as_str())
+                    })?;
+                    let values: Vec<Value> =
+                        rows.iter().filter_map(|r| r.get(col).cloned()).collect();
                     tuple.push(aggregate(name.as_str(), params, values)?);
                 }
                 _ => tuple.push(keys.next().unwrap_or(Value::Nil)),

@@ -10,18 +10,79 @@ use alloc::vec::Vec;
 use core::cmp::Ordering;
 
 const PREDICATES: &[&str] = &[
-    "=", "==", "not=", "!=", "<", ">", "<=", ">=", "zero?", "pos?", "neg?", "even?", "odd?", "nil?", "some?",
-    "true?", "false?", "str/starts-with?", "str/ends-with?", "str/includes?", "str/blank?",
-    "clojure.string/starts-with?", "clojure.string/ends-with?", "clojure.string/includes?",
-    "clojure.string/blank?", "identity", "contains?", "missing?", "string?", "number?", "int?", "keyword?",
-    "boolean?", "empty?", "not",
+    "=",
+    "==",
+    "not=",
+    "!=",
+    "<",
+    ">",
+    "<=",
+    ">=",
+    "zero?",
+    "pos?",
+    "neg?",
+    "even?",
+    "odd?",
+    "nil?",
+    "some?",
+    "true?",
+    "false?",
+    "str/starts-with?",
+    "str/ends-with?",
+    "str/includes?",
+    "str/blank?",
+    "clojure.string/starts-with?",
+    "clojure.string/ends-with?",
+    "clojure.string/includes?",
+    "clojure.string/blank?",
+    "identity",
+    "contains?",
+    "missing?",
+    "string?",
+    "number?",
+    "int?",
+    "keyword?",
+    "boolean?",
+    "empty?",
+    "not",
 ];
 
 const FUNCTIONS: &[&str] = &[
-    "+", "-", "*", "/", "quot", "rem", "mod", "inc", "dec", "max", "min", "str", "subs", "count", "ground",
-    "tuple", "untuple", "get-else", "get-some", "identity", "vector", "list", "abs", "str/lower-case",
-    "str/upper-case", "clojure.string/lower-case", "clojure.string/upper-case", "name", "namespace", "keyword",
-    "hash-map", "get", "first", "second", "last",
+    "+",
+    "-",
+    "*",
+    "/",
+    "quot",
+    "rem",
+    "mod",
+    "inc",
+    "dec",
+    "max",
+    "min",
+    "str",
+    "subs",
+    "count",
+    "ground",
+    "tuple",
+    "untuple",
+    "get-else",
+    "get-some",
+    "identity",
+    "vector",
+    "list",
+    "abs",
+    "str/lower-case",
+    "str/upper-case",
+    "clojure.string/lower-case",
+    "clojure.string/upper-case",
+    "name",
+    "namespace",
+    "keyword",
+    "hash-map",
+    "get",
+    "first",
+    "second",
+    "last",
 ];
 
 /// Whether `name` is a known predicate.
@@ -52,7 +113,11 @@ pub fn call(name: &str, args: &[Value]) -> Result<Value> {
         if args.len() == n {
             Ok(())
         } else {
-            Err(err!(Parse, "({name} …) takes {n} argument(s), got {}", args.len()))
+            Err(err!(
+                Parse,
+                "({name} …) takes {n} argument(s), got {}",
+                args.len()
+            ))
         }
     };
     let arg = |i: usize| args.get(i).cloned().unwrap_or(Value::Nil);
@@ -60,7 +125,9 @@ pub fn call(name: &str, args: &[Value]) -> Result<Value> {
         if args.is_empty() {
             return Err(err!(Parse, "({name}) needs at least one argument"));
         }
-        Ok(Value::Bool(args.windows(2).all(|w| ok(compare(&w[0], &w[1])))))
+        Ok(Value::Bool(
+            args.windows(2).all(|w| ok(compare(&w[0], &w[1]))),
+        ))
     };
     let string = |i: usize| -> Result<String> {
         match args.get(i) {
@@ -135,14 +202,37 @@ pub fn call(name: &str, args: &[Value]) -> Result<Value> {
                     Value::Int(i) => i >= 0 && (i as usize) < v.len(),
                     _ => false,
                 },
-                other => return Err(err!(Type, "(contains? coll x) wants a collection, got {other:?}")),
+                other => {
+                    return Err(err!(
+                        Type,
+                        "(contains? coll x) wants a collection, got {other:?}"
+                    ))
+                }
             })
         }
-        "+" => fold_num(name, args, Value::Int(0), |a, b| a.checked_add(b), |a, b| a + b)?,
-        "*" => fold_num(name, args, Value::Int(1), |a, b| a.checked_mul(b), |a, b| a * b)?,
+        "+" => fold_num(
+            name,
+            args,
+            Value::Int(0),
+            |a, b| a.checked_add(b),
+            |a, b| a + b,
+        )?,
+        "*" => fold_num(
+            name,
+            args,
+            Value::Int(1),
+            |a, b| a.checked_mul(b),
+            |a, b| a * b,
+        )?,
         "-" => match args {
             [] => return Err(err!(Parse, "(-) needs at least one argument")),
-            [x] => fold_num(name, &[Value::Int(0), x.clone()], Value::Int(0), |a, b| a.checked_sub(b), |a, b| a - b)?,
+            [x] => fold_num(
+                name,
+                &[Value::Int(0), x.clone()],
+                Value::Int(0),
+                |a, b| a.checked_sub(b),
+                |a, b| a - b,
+            )?,
             [first, rest @ ..] => {
                 let mut acc = first.clone();
                 for r in rest {
@@ -152,8 +242,14 @@ pub fn call(name: &str, args: &[Value]) -> Result<Value> {
             }
         },
         "/" => {
-            let (first, rest) = args.split_first().ok_or_else(|| err!(Parse, "(/) needs an argument"))?;
-            let mut acc = if rest.is_empty() { divide(&Value::Int(1), first)? } else { first.clone() };
+            let (first, rest) = args
+                .split_first()
+                .ok_or_else(|| err!(Parse, "(/) needs an argument"))?;
+            let mut acc = if rest.is_empty() {
+                divide(&Value::Int(1), first)?
+            } else {
+                first.clone()
+            };
             for r in rest {
                 acc = divide(&acc, r)?;
             }
@@ -162,20 +258,34 @@ pub fn call(name: &str, args: &[Value]) -> Result<Value> {
         "quot" | "rem" | "mod" => {
             arity(2)?;
             match (arg(0), arg(1)) {
-                (Value::Int(_), Value::Int(0)) => return Err(err!(Type, "({name} x 0): division by zero")),
-                (Value::Int(a), Value::Int(b)) => Value::Int(match name {
-                    "quot" => a.checked_div(b),
-                    "rem" => a.checked_rem(b),
-                    _ => a.checked_rem(b).map(|r| if r != 0 && ((r < 0) != (b < 0)) { r + b } else { r }),
+                (Value::Int(_), Value::Int(0)) => {
+                    return Err(err!(Type, "({name} x 0): division by zero"))
                 }
-                .ok_or_else(|| err!(Type, "({name} {a} {b}) overflows"))?),
+                (Value::Int(a), Value::Int(b)) => Value::Int(
+                    match name {
+                        "quot" => a.checked_div(b),
+                        "rem" => a.checked_rem(b),
+                        _ => a.checked_rem(b).map(|r| {
+                            if r != 0 && ((r < 0) != (b < 0)) {
+                                r + b
+                            } else {
+                                r
+                            }
+                        }),
+                    }
+                    .ok_or_else(|| err!(Type, "({name} {a} {b}) overflows"))?,
+                ),
                 (a, b) => {
                     let (x, y) = (as_f64(name, &a)?, as_f64(name, &b)?);
                     if y == 0.0 {
                         return Err(err!(Type, "({name} x 0): division by zero"));
                     }
                     let q = x / y;
-                    let t = if q < 0.0 { -((-q) as i64 as f64) } else { q as i64 as f64 };
+                    let t = if q < 0.0 {
+                        -((-q) as i64 as f64)
+                    } else {
+                        q as i64 as f64
+                    };
                     Value::float(match name {
                         "quot" => t,
                         "rem" => x - t * y,
@@ -191,19 +301,39 @@ pub fn call(name: &str, args: &[Value]) -> Result<Value> {
                 }
             }
         }
-        "inc" => num2(name, &arg(0), &Value::Int(1), |a, b| a.checked_add(b), |a, b| a + b)?,
-        "dec" => num2(name, &arg(0), &Value::Int(1), |a, b| a.checked_sub(b), |a, b| a - b)?,
+        "inc" => num2(
+            name,
+            &arg(0),
+            &Value::Int(1),
+            |a, b| a.checked_add(b),
+            |a, b| a + b,
+        )?,
+        "dec" => num2(
+            name,
+            &arg(0),
+            &Value::Int(1),
+            |a, b| a.checked_sub(b),
+            |a, b| a - b,
+        )?,
         "abs" => match arg(0) {
-            Value::Int(i) => Value::Int(i.checked_abs().ok_or_else(|| err!(Type, "(abs {i}) overflows"))?),
+            Value::Int(i) => Value::Int(
+                i.checked_abs()
+                    .ok_or_else(|| err!(Type, "(abs {i}) overflows"))?,
+            ),
             Value::Float(f) => Value::float(if f < 0.0 { -f } else { f }),
             other => return Err(err!(Type, "(abs x) wants a number, got {other:?}")),
         },
         "max" | "min" => {
             let mut it = args.iter();
-            let mut best = it.next().cloned().ok_or_else(|| err!(Parse, "({name}) needs an argument"))?;
+            let mut best = it
+                .next()
+                .cloned()
+                .ok_or_else(|| err!(Parse, "({name}) needs an argument"))?;
             for x in it {
                 let o = compare(x, &best);
-                if (name == "max" && o == Ordering::Greater) || (name == "min" && o == Ordering::Less) {
+                if (name == "max" && o == Ordering::Greater)
+                    || (name == "min" && o == Ordering::Less)
+                {
                     best = x.clone();
                 }
             }
@@ -222,15 +352,27 @@ pub fn call(name: &str, args: &[Value]) -> Result<Value> {
             let idx = |i: usize, default: usize| -> Result<usize> {
                 match args.get(i) {
                     None => Ok(default),
-                    Some(Value::Int(n)) if *n >= 0 && (*n as usize) <= chars.len() => Ok(*n as usize),
-                    Some(other) => Err(err!(Type, "(subs s start end): bad index {other:?} for a string of {} chars", chars.len())),
+                    Some(Value::Int(n)) if *n >= 0 && (*n as usize) <= chars.len() => {
+                        Ok(*n as usize)
+                    }
+                    Some(other) => Err(err!(
+                        Type,
+                        "(subs s start end): bad index {other:?} for a string of {} chars",
+                        chars.len()
+                    )),
                 }
             };
             let (start, end) = (idx(1, 0)?, idx(2, chars.len())?);
             if start > end {
                 return Err(err!(Type, "(subs s {start} {end}): start after end"));
             }
-            Value::str(&chars.get(start..end).unwrap_or(&[]).iter().collect::<String>())
+            Value::str(
+                &chars
+                    .get(start..end)
+                    .unwrap_or(&[])
+                    .iter()
+                    .collect::<String>(),
+            )
         }
         "count" => Value::Int(count(&arg(0))? as i64),
         "ground" => {
@@ -260,14 +402,24 @@ pub fn call(name: &str, args: &[Value]) -> Result<Value> {
         },
         "get" => match (arg(0), arg(1)) {
             (Value::Map(m), k) => m.get(&k).cloned().unwrap_or_else(|| arg(2)),
-            (Value::Vector(v), Value::Int(i)) => usize::try_from(i).ok().and_then(|i| v.get(i).cloned()).unwrap_or_else(|| arg(2)),
+            (Value::Vector(v), Value::Int(i)) => usize::try_from(i)
+                .ok()
+                .and_then(|i| v.get(i).cloned())
+                .unwrap_or_else(|| arg(2)),
             _ => arg(2),
         },
         "hash-map" => {
             if args.len() % 2 != 0 {
-                return Err(err!(Parse, "(hash-map …) needs an even number of arguments"));
+                return Err(err!(
+                    Parse,
+                    "(hash-map …) needs an even number of arguments"
+                ));
             }
-            Value::Map(args.chunks(2).filter_map(|kv| Some((kv.first()?.clone(), kv.get(1)?.clone()))).collect())
+            Value::Map(
+                args.chunks(2)
+                    .filter_map(|kv| Some((kv.first()?.clone(), kv.get(1)?.clone())))
+                    .collect(),
+            )
         }
         "first" | "second" | "last" => match arg(0) {
             Value::Vector(v) | Value::List(v) => match name {
@@ -290,7 +442,12 @@ fn count(v: &Value) -> Result<usize> {
         Value::Set(s) => s.len(),
         Value::Map(m) => m.len(),
         Value::Nil => 0,
-        other => return Err(err!(Type, "(count x) wants a collection or string, got {other:?}")),
+        other => {
+            return Err(err!(
+                Type,
+                "(count x) wants a collection or string, got {other:?}"
+            ))
+        }
     })
 }
 
@@ -330,10 +487,13 @@ fn num2(
     };
     match (exact(a), exact(b)) {
         (Some(x), Some(y)) => {
-            let r = int(x, y).ok_or_else(|| err!(Type, "({name} {x} {y}) overflows a 64-bit integer"))?;
+            let r = int(x, y)
+                .ok_or_else(|| err!(Type, "({name} {x} {y}) overflows a 64-bit integer"))?;
             // instant ± duration stays an instant; instant - instant is a duration in ms.
             Ok(match (a, b, name) {
-                (Value::Inst(_), Value::Int(_), _) | (Value::Int(_), Value::Inst(_), "+") => Value::Inst(r),
+                (Value::Inst(_), Value::Int(_), _) | (Value::Int(_), Value::Inst(_), "+") => {
+                    Value::Inst(r)
+                }
                 _ => Value::Int(r),
             })
         }
@@ -365,9 +525,10 @@ fn fold_num(
 fn divide(a: &Value, b: &Value) -> Result<Value> {
     match (a, b) {
         (Value::Int(_), Value::Int(0)) => Err(err!(Type, "(/ x 0): division by zero")),
-        (Value::Int(x), Value::Int(y)) if x.checked_rem(*y) == Some(0) => {
-            x.checked_div(*y).map(Value::Int).ok_or_else(|| err!(Type, "(/ {x} {y}) overflows"))
-        }
+        (Value::Int(x), Value::Int(y)) if x.checked_rem(*y) == Some(0) => x
+            .checked_div(*y)
+            .map(Value::Int)
+            .ok_or_else(|| err!(Type, "(/ {x} {y}) overflows")),
         _ => {
             let (x, y) = (as_f64("/", a)?, as_f64("/", b)?);
             if y == 0.0 {

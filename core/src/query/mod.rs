@@ -11,12 +11,12 @@
 
 pub mod aggregate;
 pub mod ast;
-mod eval;
-mod find;
+pub(crate) mod eval;
+pub(crate) mod find;
 pub mod functions;
 pub mod parse;
 mod plan;
-mod rel;
+pub(crate) mod rel;
 mod rules;
 
 use crate::view::View;
@@ -73,7 +73,11 @@ pub fn explain(query: &Value, inputs: &[Input<'_>]) -> Result<Vec<String>> {
 }
 
 /// Binds the inputs: sources, rules, and the initial relation of the `:in` bindings.
-fn prepare<'v>(query: &Query, inputs: &[Input<'v>], options: QueryOptions) -> Result<(Ctx<'v>, Rel)> {
+fn prepare<'v>(
+    query: &Query,
+    inputs: &[Input<'v>],
+    options: QueryOptions,
+) -> Result<(Ctx<'v>, Rel)> {
     if inputs.len() != query.inputs.len() {
         return Err(err!(
             Parse,
@@ -82,15 +86,7 @@ fn prepare<'v>(query: &Query, inputs: &[Input<'v>], options: QueryOptions) -> Re
             inputs.len()
         ));
     }
-    let mut ctx = Ctx {
-        sources: BTreeMap::new(),
-        rules: BTreeMap::new(),
-        tables: None,
-        budget: options.max_steps,
-        depth: 0,
-        estimates: Default::default(),
-        trace: None,
-    };
+    let mut ctx = Ctx::new(None, BTreeMap::new(), options.max_steps);
     let mut rel = Rel::unit();
     for (spec, input) in query.inputs.iter().zip(inputs) {
         match (spec, input) {
@@ -108,8 +104,117 @@ fn prepare<'v>(query: &Query, inputs: &[Input<'v>], options: QueryOptions) -> Re
             (InSpec::Bind(b), Input::Value(v)) => {
                 rel = rel.join(find::bind_input(b, v)?);
             }
-            (_, Input::Db(_)) => return Err(err!(Type, "a database was passed where {spec:?} expects a value")),
+            (_, Input::Db(_)) => {
+                return Err(err!(
+                    Type,
+                    "a database was passed where {spec:?} expects a value"
+                ))
+            }
         }
     }
     Ok((ctx, rel))
+}
+
+/// A query compiled once and evaluated many times against changing views (live queries).
+pub(crate) struct Compiled {
+    /// The parsed query.
+    pub query: Query,
+    /// Rule definitions from `%`.
+    pub rules: BTreeMap<crate::Symbol, Vec<ast::RuleDef>>,
+    /// The relation of the `:in` bindings.
+    pub input_rel: Rel,
+    /// Every variable the top-level clauses and inputs bind: the columns of a full binding.
+    pub top_vars: Vec<ast::Var>,
+}
+
+impl Compiled {
+    /// Compiles `query` with `inputs` for every `:in` element after the single `$` source.
+    pub fn new(query: &Value, inputs: &[Value]) -> Result<Self> {
+        let parsed = parse::parse_query(query)?;
+        let mut rules = BTreeMap::new();
+        let mut input_rel = Rel::unit();
+        let mut values = inputs.iter();
+        let mut sources = 0;
+        for spec in &parsed.inputs {
+            match spec {
+                InSpec::Src(name) => {
+                    if name != "$" || sources > 0 {
+                        return Err(err!(
+                            Parse,
+                            "a live query reads one database, $; got source {name}"
+                        ));
+                    }
+                    sources += 1;
+                }
+                InSpec::Rules => {
+                    let v = values
+                        .next()
+                        .ok_or_else(|| err!(Parse, "missing input for % (rules)"))?;
+                    for (name, defs) in parse::parse_rules(v)? {
+                        rules.entry(name).or_insert_with(Vec::new).extend(defs);
+                    }
+                }
+                InSpec::Bind(b) => {
+                    let v = values
+                        .next()
+                        .ok_or_else(|| err!(Parse, "missing input for {b:?}"))?;
+                    input_rel = input_rel.join(find::bind_input(b, v)?);
+                }
+            }
+        }
+        if values.next().is_some() {
+            return Err(err!(Parse, "more inputs than the query's :in takes"));
+        }
+        let mut top = alloc::collections::BTreeSet::new();
+        top.extend(input_rel.vars.iter().cloned());
+        for c in &parsed.clauses {
+            parse::bound_by(c, &mut top);
+        }
+        Ok(Compiled {
+            query: parsed,
+            rules,
+            input_rel,
+            top_vars: top.into_iter().collect(),
+        })
+    }
+
+    /// The distinct full bindings (columns: `top_vars`) of the `:where` clauses on `view`,
+    /// restricted to those agreeing with `seed` when given.
+    pub fn bindings(
+        &self,
+        view: View<'_>,
+        seed: Option<&Rel>,
+    ) -> Result<hashbrown::HashSet<Vec<Value>>> {
+        let mut ctx = Ctx::new(Some(view), self.rules.clone(), None);
+        let start = match seed {
+            Some(s) => self.input_rel.clone().join(s.clone()),
+            None => self.input_rel.clone(),
+        };
+        if start.rows.is_empty() {
+            return Ok(Default::default());
+        }
+        let rel = eval_clauses(&mut ctx, &self.query.clauses, start)?;
+        let mut out = hashbrown::HashSet::new();
+        if rel.rows.is_empty() {
+            return Ok(out);
+        }
+        let cols: Vec<usize> = self
+            .top_vars
+            .iter()
+            .map(|v| {
+                rel.col(v)
+                    .ok_or_else(|| err!(Parse, "variable {} is not bound", v.as_str()))
+            })
+            .collect::<Result<_>>()?;
+        for row in rel.rows {
+            out.insert(cols.iter().filter_map(|c| row.get(*c).cloned()).collect());
+        }
+        Ok(out)
+    }
+
+    /// Evaluates `clauses` (a sub-structure such as a `not` body) on `view` from `start`.
+    pub fn eval_sub(&self, view: View<'_>, clauses: &[ast::Clause], start: Rel) -> Result<Rel> {
+        let mut ctx = Ctx::new(Some(view), self.rules.clone(), None);
+        eval_clauses(&mut ctx, clauses, start)
+    }
 }

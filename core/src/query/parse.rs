@@ -20,12 +20,18 @@ pub fn parse_query(q: &Value) -> Result<Query> {
         return Err(Error::parse("query has no :find"));
     }
     let find = parse_find(&find_items)?;
-    let with = get("with").iter().map(|v| var_of(v, ":with")).collect::<Result<Vec<_>>>()?;
+    let with = get("with")
+        .iter()
+        .map(|v| var_of(v, ":with"))
+        .collect::<Result<Vec<_>>>()?;
     let inputs = match sections.get("in") {
         None => alloc::vec![InSpec::Src(String::from("$"))],
         Some(items) => items.iter().map(parse_in).collect::<Result<_>>()?,
     };
-    let clauses = get("where").iter().map(|c| parse_clause(c, 0)).collect::<Result<Vec<_>>>()?;
+    let clauses = get("where")
+        .iter()
+        .map(|c| parse_clause(c, 0))
+        .collect::<Result<Vec<_>>>()?;
     let keys = ["keys", "strs", "syms"]
         .iter()
         .find_map(|k| sections.get(*k).map(|names| (*k, names)))
@@ -49,10 +55,19 @@ pub fn parse_query(q: &Value) -> Result<Query> {
         .transpose()?;
     if let Some((_, names)) = &keys {
         if names.len() != find.elems().len() || !matches!(find, FindSpec::Rel(_)) {
-            return Err(err!(Parse, ":keys/:strs/:syms must name each element of a relation :find"));
+            return Err(err!(
+                Parse,
+                ":keys/:strs/:syms must name each element of a relation :find"
+            ));
         }
     }
-    let query = Query { find, with, inputs, clauses, keys };
+    let query = Query {
+        find,
+        with,
+        inputs,
+        clauses,
+        keys,
+    };
     check_bound(&query)?;
     Ok(query)
 }
@@ -75,7 +90,12 @@ fn sections(q: &Value) -> Result<BTreeMap<String, Vec<Value>>> {
                     }
                     other => match &current {
                         Some(name) => out.entry(name.clone()).or_default().push(other.clone()),
-                        None => return Err(err!(Parse, "query must start with a keyword such as :find, got {other:?}")),
+                        None => {
+                            return Err(err!(
+                                Parse,
+                                "query must start with a keyword such as :find, got {other:?}"
+                            ))
+                        }
                     },
                 }
             }
@@ -87,15 +107,29 @@ fn sections(q: &Value) -> Result<BTreeMap<String, Vec<Value>>> {
                 };
                 let items = match v {
                     Value::Vector(xs) | Value::List(xs) => xs.clone(),
-                    other => return Err(err!(Parse, "query section :{} must be a vector, got {other:?}", k.as_str())),
+                    other => {
+                        return Err(err!(
+                            Parse,
+                            "query section :{} must be a vector, got {other:?}",
+                            k.as_str()
+                        ))
+                    }
                 };
                 out.insert(k.as_str().to_string(), items);
             }
         }
-        other => return Err(err!(Parse, "a query must be a vector or a map, got {other:?}")),
+        other => {
+            return Err(err!(
+                Parse,
+                "a query must be a vector or a map, got {other:?}"
+            ))
+        }
     }
     for k in out.keys() {
-        if !matches!(k.as_str(), "find" | "with" | "in" | "where" | "keys" | "strs" | "syms") {
+        if !matches!(
+            k.as_str(),
+            "find" | "with" | "in" | "where" | "keys" | "strs" | "syms"
+        ) {
             return Err(err!(Parse, "unknown query section :{k}"));
         }
     }
@@ -123,14 +157,20 @@ fn term(v: &Value) -> Term {
 
 fn parse_find(items: &[Value]) -> Result<FindSpec> {
     match items {
-        [Value::Vector(inner)] if inner.len() == 2 && matches!(&inner[1], Value::Symbol(s) if s.as_str() == "...") => {
+        [Value::Vector(inner)]
+            if inner.len() == 2 && matches!(&inner[1], Value::Symbol(s) if s.as_str() == "...") =>
+        {
             Ok(FindSpec::Coll(parse_find_elem(&inner[0])?))
         }
-        [Value::Vector(inner)] if !inner.is_empty() && !is_fn_call(&inner[0]) => {
-            Ok(FindSpec::Tuple(inner.iter().map(parse_find_elem).collect::<Result<_>>()?))
+        [Value::Vector(inner)] if !inner.is_empty() && !is_fn_call(&inner[0]) => Ok(
+            FindSpec::Tuple(inner.iter().map(parse_find_elem).collect::<Result<_>>()?),
+        ),
+        [elem, Value::Symbol(dot)] if dot.as_str() == "." => {
+            Ok(FindSpec::Scalar(parse_find_elem(elem)?))
         }
-        [elem, Value::Symbol(dot)] if dot.as_str() == "." => Ok(FindSpec::Scalar(parse_find_elem(elem)?)),
-        elems => Ok(FindSpec::Rel(elems.iter().map(parse_find_elem).collect::<Result<_>>()?)),
+        elems => Ok(FindSpec::Rel(
+            elems.iter().map(parse_find_elem).collect::<Result<_>>()?,
+        )),
     }
 }
 
@@ -142,22 +182,39 @@ fn parse_find_elem(v: &Value) -> Result<FindElem> {
     match v {
         v if is_var(v) => Ok(FindElem::Var(var_of(v, ":find")?)),
         Value::List(xs) => {
-            let (head, args) = xs.split_first().ok_or_else(|| Error::parse(":find has an empty list"))?;
+            let (head, args) = xs
+                .split_first()
+                .ok_or_else(|| Error::parse(":find has an empty list"))?;
             let Value::Symbol(name) = head else {
                 return Err(err!(Parse, ":find element {v:?} must start with a symbol"));
             };
             if name.as_str() == "pull" {
                 return match args {
-                    [e, pattern] => Ok(FindElem::Pull { var: var_of(e, "pull in :find")?, pattern: pattern.clone() }),
-                    [_src, e, pattern] => Ok(FindElem::Pull { var: var_of(e, "pull in :find")?, pattern: pattern.clone() }),
-                    _ => Err(err!(Parse, "(pull ?e pattern) in :find takes a variable and a pattern, got {v:?}")),
+                    [e, pattern] => Ok(FindElem::Pull {
+                        var: var_of(e, "pull in :find")?,
+                        pattern: pattern.clone(),
+                    }),
+                    [_src, e, pattern] => Ok(FindElem::Pull {
+                        var: var_of(e, "pull in :find")?,
+                        pattern: pattern.clone(),
+                    }),
+                    _ => Err(err!(
+                        Parse,
+                        "(pull ?e pattern) in :find takes a variable and a pattern, got {v:?}"
+                    )),
                 };
             }
-            let (var, params) = args.split_last().ok_or_else(|| err!(Parse, "aggregate {v:?} needs a variable"))?;
+            let (var, params) = args
+                .split_last()
+                .ok_or_else(|| err!(Parse, "aggregate {v:?} needs a variable"))?;
             if !super::aggregate::is_aggregate(name.as_str()) {
                 return Err(err!(Parse, "unknown aggregate {} in :find", name.as_str()));
             }
-            Ok(FindElem::Agg { name: name.clone(), params: params.to_vec(), var: var_of(var, "aggregate")? })
+            Ok(FindElem::Agg {
+                name: name.clone(),
+                params: params.to_vec(),
+                var: var_of(var, "aggregate")?,
+            })
         }
         Value::Vector(xs) => match xs.as_slice() {
             [Value::List(call)] => {
@@ -166,14 +223,22 @@ fn parse_find_elem(v: &Value) -> Result<FindElem> {
             }
             _ => Err(err!(Parse, "bad :find element {v:?}")),
         },
-        other => Err(err!(Parse, "bad :find element {other:?}: want a variable, an aggregate or (pull ?e pattern)")),
+        other => Err(err!(
+            Parse,
+            "bad :find element {other:?}: want a variable, an aggregate or (pull ?e pattern)"
+        )),
     }
 }
 
 fn fn_head(call: &[Value], whole: &Value) -> Result<(Symbol, Vec<Term>)> {
-    let (head, args) = call.split_first().ok_or_else(|| err!(Parse, "empty function call in {whole:?}"))?;
+    let (head, args) = call
+        .split_first()
+        .ok_or_else(|| err!(Parse, "empty function call in {whole:?}"))?;
     let Value::Symbol(name) = head else {
-        return Err(err!(Parse, "function call {whole:?} must start with a symbol"));
+        return Err(err!(
+            Parse,
+            "function call {whole:?} must start with a symbol"
+        ));
     };
     Ok((name.clone(), args.iter().map(term).collect()))
 }
@@ -214,7 +279,11 @@ pub fn parse_clause(c: &Value, depth: usize) -> Result<Clause> {
                 match rest {
                     [] => {
                         if !is_known_pred(name.as_str()) && !is_known_fn(name.as_str()) {
-                            return Err(err!(Parse, "unknown predicate {} in {c:?}", name.as_str()));
+                            return Err(err!(
+                                Parse,
+                                "unknown predicate {} in {c:?}",
+                                name.as_str()
+                            ));
                         }
                         Ok(Clause::Pred { name, args })
                     }
@@ -222,56 +291,99 @@ pub fn parse_clause(c: &Value, depth: usize) -> Result<Clause> {
                         if !is_known_fn(name.as_str()) && !is_known_pred(name.as_str()) {
                             return Err(err!(Parse, "unknown function {} in {c:?}", name.as_str()));
                         }
-                        Ok(Clause::Fn { name, args, binding: parse_binding(binding)? })
+                        Ok(Clause::Fn {
+                            name,
+                            args,
+                            binding: parse_binding(binding)?,
+                        })
                     }
-                    _ => Err(err!(Parse, "function clause {c:?} has more than one binding")),
+                    _ => Err(err!(
+                        Parse,
+                        "function clause {c:?} has more than one binding"
+                    )),
                 }
             }
             items => parse_pattern(items, c).map(Clause::Pattern),
         },
         Value::List(xs) => {
-            let (head, args) = xs.split_first().ok_or_else(|| Error::parse("empty clause ()"))?;
+            let (head, args) = xs
+                .split_first()
+                .ok_or_else(|| Error::parse("empty clause ()"))?;
             let Value::Symbol(name) = head else {
                 return Err(err!(Parse, "clause {c:?} must start with a symbol"));
             };
             let body = |items: &[Value]| -> Result<Vec<Clause>> {
                 if items.is_empty() {
-                    return Err(err!(Parse, "({} …) needs at least one clause: {c:?}", name.as_str()));
+                    return Err(err!(
+                        Parse,
+                        "({} …) needs at least one clause: {c:?}",
+                        name.as_str()
+                    ));
                 }
                 items.iter().map(|x| parse_clause(x, depth + 1)).collect()
             };
             match name.as_str() {
-                "not" => Ok(Clause::Not { vars: None, body: body(args)? }),
+                "not" => Ok(Clause::Not {
+                    vars: None,
+                    body: body(args)?,
+                }),
                 "not-join" => {
                     let (vars, rest) = join_vars(args, c)?;
-                    Ok(Clause::Not { vars: Some(vars), body: body(rest)? })
+                    Ok(Clause::Not {
+                        vars: Some(vars),
+                        body: body(rest)?,
+                    })
                 }
                 "or" => {
                     let branches = branches(args, depth, c)?;
-                    Ok(Clause::Or { vars: None, branches })
+                    Ok(Clause::Or {
+                        vars: None,
+                        branches,
+                    })
                 }
                 "or-join" => {
                     let (vars, rest) = join_vars(args, c)?;
-                    Ok(Clause::Or { vars: Some(vars), branches: branches(rest, depth, c)? })
+                    Ok(Clause::Or {
+                        vars: Some(vars),
+                        branches: branches(rest, depth, c)?,
+                    })
                 }
                 "and" => Err(err!(Parse, "(and …) is only allowed inside (or …): {c:?}")),
                 _ if name.as_str().starts_with('$') => {
                     // ($src rule args…) — rules run against the default source.
-                    let (rule, rest) = args.split_first().ok_or_else(|| err!(Parse, "bad clause {c:?}"))?;
-                    let Value::Symbol(rule) = rule else { return Err(err!(Parse, "bad clause {c:?}")) };
-                    Ok(Clause::Rule { name: rule.clone(), args: rest.iter().map(term).collect() })
+                    let (rule, rest) = args
+                        .split_first()
+                        .ok_or_else(|| err!(Parse, "bad clause {c:?}"))?;
+                    let Value::Symbol(rule) = rule else {
+                        return Err(err!(Parse, "bad clause {c:?}"));
+                    };
+                    Ok(Clause::Rule {
+                        name: rule.clone(),
+                        args: rest.iter().map(term).collect(),
+                    })
                 }
-                _ => Ok(Clause::Rule { name: name.clone(), args: args.iter().map(term).collect() }),
+                _ => Ok(Clause::Rule {
+                    name: name.clone(),
+                    args: args.iter().map(term).collect(),
+                }),
             }
         }
-        other => Err(err!(Parse, "clause {other:?} is neither a pattern, a function call nor a rule")),
+        other => Err(err!(
+            Parse,
+            "clause {other:?} is neither a pattern, a function call nor a rule"
+        )),
     }
 }
 
 fn join_vars<'a>(args: &'a [Value], c: &Value) -> Result<(Vec<Var>, &'a [Value])> {
-    let (first, rest) = args.split_first().ok_or_else(|| err!(Parse, "{c:?} needs a vector of join variables"))?;
+    let (first, rest) = args
+        .split_first()
+        .ok_or_else(|| err!(Parse, "{c:?} needs a vector of join variables"))?;
     let Value::Vector(vs) = first else {
-        return Err(err!(Parse, "{c:?}: join variables must be a vector, got {first:?}"));
+        return Err(err!(
+            Parse,
+            "{c:?}: join variables must be a vector, got {first:?}"
+        ));
     };
     let mut vars = Vec::new();
     for v in vs {
@@ -312,7 +424,9 @@ fn branches(args: &[Value], depth: usize, c: &Value) -> Result<Vec<Vec<Clause>>>
 
 fn parse_pattern(items: &[Value], c: &Value) -> Result<Pattern> {
     let (src, items) = match items.first() {
-        Some(Value::Symbol(s)) if s.as_str().starts_with('$') => (s.as_str().to_string(), items.get(1..).unwrap_or(&[])),
+        Some(Value::Symbol(s)) if s.as_str().starts_with('$') => {
+            (s.as_str().to_string(), items.get(1..).unwrap_or(&[]))
+        }
         _ => (String::from("$"), items),
     };
     let mut terms = [Term::Blank, Term::Blank, Term::Blank, Term::Blank];
@@ -325,10 +439,17 @@ fn parse_pattern(items: &[Value], c: &Value) -> Result<Pattern> {
                 positional = items.get(..3).unwrap_or(items);
                 let opts = items.get(3..).unwrap_or(&[]);
                 if k.namespace() == Some("at") {
-                    return Err(err!(Schema, "time dimension pattern {c:?}: time dimensions are not supported yet"));
+                    return Err(err!(
+                        Schema,
+                        "time dimension pattern {c:?}: time dimensions are not supported yet"
+                    ));
                 }
                 match opts {
-                    [_, Value::Int(n)] if *n >= 0 => transitive = Some(Transitive { max_depth: Some(*n as usize) }),
+                    [_, Value::Int(n)] if *n >= 0 => {
+                        transitive = Some(Transitive {
+                            max_depth: Some(*n as usize),
+                        })
+                    }
                     _ => return Err(err!(Parse, "bad pattern options in {c:?}")),
                 }
             }
@@ -346,31 +467,52 @@ fn parse_pattern(items: &[Value], c: &Value) -> Result<Pattern> {
             transitive = Some(transitive.unwrap_or(Transitive { max_depth: None }));
         }
     } else if transitive.is_some() {
-        return Err(err!(Parse, ":max-depth needs a transitive attribute (:attr+) in {c:?}"));
+        return Err(err!(
+            Parse,
+            ":max-depth needs a transitive attribute (:attr+) in {c:?}"
+        ));
     }
     for t in &terms {
         if let Term::Const(Value::Symbol(s)) = t {
-            return Err(err!(Parse, "symbol {} in pattern {c:?} is not a variable (variables start with ?)", s.as_str()));
+            return Err(err!(
+                Parse,
+                "symbol {} in pattern {c:?} is not a variable (variables start with ?)",
+                s.as_str()
+            ));
         }
     }
-    Ok(Pattern { src, terms, transitive })
+    Ok(Pattern {
+        src,
+        terms,
+        transitive,
+    })
 }
 
 /// Parses a rule set `[[(name ?a ?b) clauses…] …]` into definitions by name.
 pub fn parse_rules(v: &Value) -> Result<BTreeMap<Symbol, Vec<RuleDef>>> {
     let (Value::Vector(defs) | Value::List(defs)) = v else {
-        return Err(err!(Parse, "rules must be a vector of rule definitions, got {v:?}"));
+        return Err(err!(
+            Parse,
+            "rules must be a vector of rule definitions, got {v:?}"
+        ));
     };
     let mut out: BTreeMap<Symbol, Vec<RuleDef>> = BTreeMap::new();
     for def in defs {
         let (Value::Vector(items) | Value::List(items)) = def else {
             return Err(err!(Parse, "rule definition {def:?} must be a vector"));
         };
-        let (head, body) = items.split_first().ok_or_else(|| Error::parse("empty rule definition"))?;
+        let (head, body) = items
+            .split_first()
+            .ok_or_else(|| Error::parse("empty rule definition"))?;
         let Value::List(head) = head else {
-            return Err(err!(Parse, "rule head {head:?} must be a list (name ?args…)"));
+            return Err(err!(
+                Parse,
+                "rule head {head:?} must be a list (name ?args…)"
+            ));
         };
-        let (name, args) = head.split_first().ok_or_else(|| Error::parse("empty rule head"))?;
+        let (name, args) = head
+            .split_first()
+            .ok_or_else(|| Error::parse("empty rule head"))?;
         let Value::Symbol(name) = name else {
             return Err(err!(Parse, "rule name {name:?} must be a symbol"));
         };
@@ -388,13 +530,28 @@ pub fn parse_rules(v: &Value) -> Result<BTreeMap<Symbol, Vec<RuleDef>>> {
         if body.is_empty() {
             return Err(err!(Parse, "rule {} has no body", name.as_str()));
         }
-        let body = body.iter().map(|c| parse_clause(c, 0)).collect::<Result<Vec<_>>>()?;
-        if let Some(arity) = out.get(name).and_then(|ds| ds.first()).map(|d| d.head.len()) {
+        let body = body
+            .iter()
+            .map(|c| parse_clause(c, 0))
+            .collect::<Result<Vec<_>>>()?;
+        if let Some(arity) = out
+            .get(name)
+            .and_then(|ds| ds.first())
+            .map(|d| d.head.len())
+        {
             if arity != vars.len() {
-                return Err(err!(Parse, "rule {} is defined with {} and {} arguments", name.as_str(), arity, vars.len()));
+                return Err(err!(
+                    Parse,
+                    "rule {} is defined with {} and {} arguments",
+                    name.as_str(),
+                    arity,
+                    vars.len()
+                ));
             }
         }
-        out.entry(name.clone()).or_default().push(RuleDef { head: vars, body });
+        out.entry(name.clone())
+            .or_default()
+            .push(RuleDef { head: vars, body });
     }
     Ok(out)
 }
@@ -405,18 +562,25 @@ pub fn clause_vars(c: &Clause, out: &mut BTreeSet<Var>) {
         Clause::Pattern(p) => p.terms.iter().filter_map(Term::var).for_each(|v| {
             out.insert(v.clone());
         }),
-        Clause::Pred { args, .. } | Clause::Rule { args, .. } => args.iter().filter_map(Term::var).for_each(|v| {
-            out.insert(v.clone());
-        }),
+        Clause::Pred { args, .. } | Clause::Rule { args, .. } => {
+            args.iter().filter_map(Term::var).for_each(|v| {
+                out.insert(v.clone());
+            })
+        }
         Clause::Fn { args, binding, .. } => {
             args.iter().filter_map(Term::var).for_each(|v| {
                 out.insert(v.clone());
             });
             out.extend(binding.vars());
         }
-        Clause::Not { vars: Some(vs), .. } | Clause::Or { vars: Some(vs), .. } => out.extend(vs.iter().cloned()),
+        Clause::Not { vars: Some(vs), .. } | Clause::Or { vars: Some(vs), .. } => {
+            out.extend(vs.iter().cloned())
+        }
         Clause::Not { vars: None, body } => body.iter().for_each(|c| clause_vars(c, out)),
-        Clause::Or { vars: None, branches } => {
+        Clause::Or {
+            vars: None,
+            branches,
+        } => {
             if let Some(b) = branches.first() {
                 b.iter().for_each(|c| clause_vars(c, out));
             }
@@ -439,13 +603,19 @@ fn check_bound(q: &Query) -> Result<()> {
     let mut needed: Vec<&Var> = q.with.iter().collect();
     for e in q.find.elems() {
         match e {
-            FindElem::Var(v) | FindElem::Agg { var: v, .. } | FindElem::Pull { var: v, .. } => needed.push(v),
+            FindElem::Var(v) | FindElem::Agg { var: v, .. } | FindElem::Pull { var: v, .. } => {
+                needed.push(v)
+            }
             FindElem::Expr { args, .. } => needed.extend(args.iter().filter_map(Term::var)),
         }
     }
     for v in needed {
         if !bound.contains(v) {
-            return Err(err!(Parse, "variable {} in :find/:with is not bound by :in or :where", v.as_str()));
+            return Err(err!(
+                Parse,
+                "variable {} in :find/:with is not bound by :in or :where",
+                v.as_str()
+            ));
         }
     }
     Ok(())
@@ -473,5 +643,14 @@ fn check_or(c: &Clause) -> Result<()> {
         }
         Clause::Not { body, .. } => body.iter().try_for_each(check_or),
         _ => Ok(()),
+    }
+}
+
+/// Variables a clause binds for the clauses after it (`not` and predicates bind nothing).
+pub fn bound_by(c: &Clause, out: &mut BTreeSet<Var>) {
+    match c {
+        Clause::Pattern(_) | Clause::Rule { .. } | Clause::Or { .. } => clause_vars(c, out),
+        Clause::Fn { binding, .. } => out.extend(binding.vars()),
+        Clause::Pred { .. } | Clause::Not { .. } => {}
     }
 }

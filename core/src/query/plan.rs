@@ -30,14 +30,21 @@ pub enum Step {
 pub fn choose(ctx: &mut Ctx<'_>, pending: &[&Clause], rel: &Rel) -> Result<Step> {
     let mut best: Option<(f64, usize)> = None;
     for (i, c) in pending.iter().enumerate() {
-        let Some(cost) = cost(ctx, c, pending, i, rel)? else { continue };
+        let Some(cost) = cost(ctx, c, pending, i, rel)? else {
+            continue;
+        };
         if best.is_none_or(|(b, _)| cost < b) {
             best = Some((cost, i));
         }
     }
     Ok(match best {
         Some((_, i)) => Step::Run(i),
-        None => Step::Stuck(pending.iter().position(|c| !matches!(c, Clause::Pattern(_))).unwrap_or(0)),
+        None => Step::Stuck(
+            pending
+                .iter()
+                .position(|c| !matches!(c, Clause::Pattern(_)))
+                .unwrap_or(0),
+        ),
     })
 }
 
@@ -61,7 +68,13 @@ fn bindable_elsewhere(pending: &[&Clause], me: usize) -> BTreeSet<Var> {
 }
 
 /// The estimated cost of running `c` now, or `None` if it cannot run yet.
-fn cost(ctx: &mut Ctx<'_>, c: &Clause, pending: &[&Clause], me: usize, rel: &Rel) -> Result<Option<f64>> {
+fn cost(
+    ctx: &mut Ctx<'_>,
+    c: &Clause,
+    pending: &[&Clause],
+    me: usize,
+    rel: &Rel,
+) -> Result<Option<f64>> {
     let rows = rel.rows.len().max(1) as f64;
     Ok(match c {
         Clause::Pred { args, .. } => args.iter().all(|t| term_bound(t, rel)).then_some(0.0),
@@ -73,7 +86,9 @@ fn cost(ctx: &mut Ctx<'_>, c: &Clause, pending: &[&Clause], me: usize, rel: &Rel
                 None => body.iter().for_each(|b| clause_vars(b, &mut inner)),
             }
             let elsewhere = bindable_elsewhere(pending, me);
-            let waiting = inner.iter().any(|v| !rel.binds(v) && (elsewhere.contains(v) || vars.is_some()));
+            let waiting = inner
+                .iter()
+                .any(|v| !rel.binds(v) && (elsewhere.contains(v) || vars.is_some()));
             (!waiting).then_some(1.0)
         }
         Clause::Or { vars, .. } => {
@@ -97,17 +112,28 @@ fn pattern_cost(ctx: &mut Ctx<'_>, p: &Pattern, rel: &Rel, rows: f64) -> Result<
     let [e, a, v, _] = &p.terms;
     let e_bound = term_bound(e, rel);
     let v_bound = term_bound(v, rel);
-    let shares = p.terms.iter().any(|t| matches!(t, Term::Var(x) if rel.binds(x)));
+    let shares = p
+        .terms
+        .iter()
+        .any(|t| matches!(t, Term::Var(x) if rel.binds(x)));
     let attr_count = match a {
         Term::Const(kw) => estimate(ctx, &p.src, kw, None)? as f64,
         _ => 1.0e8,
     };
     if p.transitive.is_some() {
-        return Ok(if e_bound || v_bound { rows * 100.0 } else { attr_count * 100.0 });
+        return Ok(if e_bound || v_bound {
+            rows * 100.0
+        } else {
+            attr_count * 100.0
+        });
     }
     let cost = if e_bound {
         // One seek per row.
-        rows * if matches!(a, Term::Const(_)) { 1.0 } else { 10.0 }
+        rows * if matches!(a, Term::Const(_)) {
+            1.0
+        } else {
+            10.0
+        }
     } else if let (Term::Const(kw), Term::Const(val)) = (a, v) {
         estimate(ctx, &p.src, kw, Some(val))? as f64
     } else if v_bound && matches!(a, Term::Const(_)) {
@@ -116,7 +142,11 @@ fn pattern_cost(ctx: &mut Ctx<'_>, p: &Pattern, rel: &Rel, rows: f64) -> Result<
         attr_count
     };
     // A pattern that shares nothing with a non-trivial relation makes a cross product.
-    let cost = if !shares && !rel.vars.is_empty() { cost * rows + 1.0e6 } else { cost };
+    let cost = if !shares && !rel.vars.is_empty() {
+        cost * rows + 1.0e6
+    } else {
+        cost
+    };
     Ok(cost)
 }
 
@@ -129,7 +159,10 @@ fn estimate(ctx: &mut Ctx<'_>, src: &str, kw: &Value, val: Option<&Value>) -> Re
     let view = ctx.source(src)?;
     let n = match kw.as_keyword().and_then(|k| view.schema().get(k)) {
         None => 0,
-        Some(attr) => view.datoms(None, Some(attr.id), val)?.take(COUNT_CAP).count(),
+        Some(attr) => view
+            .datoms(None, Some(attr.id), val)?
+            .take(COUNT_CAP)
+            .count(),
     };
     ctx.estimates.insert(key, n);
     Ok(n)

@@ -17,7 +17,10 @@ pub struct Rel {
 impl Rel {
     /// The relation with no columns and one row: the identity of joins.
     pub fn unit() -> Self {
-        Rel { vars: Vec::new(), rows: alloc::vec![Vec::new()] }
+        Rel {
+            vars: Vec::new(),
+            rows: alloc::vec![Vec::new()],
+        }
     }
 
     /// The column of `v`, if bound.
@@ -33,11 +36,20 @@ impl Rel {
     /// The distinct rows of the given columns (`None` for a variable not bound here).
     pub fn project(&self, vars: &[Var]) -> Rel {
         let cols: Vec<Option<usize>> = vars.iter().map(|v| self.col(v)).collect();
-        let kept: Vec<Var> = vars.iter().zip(&cols).filter(|(_, c)| c.is_some()).map(|(v, _)| v.clone()).collect();
+        let kept: Vec<Var> = vars
+            .iter()
+            .zip(&cols)
+            .filter(|(_, c)| c.is_some())
+            .map(|(v, _)| v.clone())
+            .collect();
         let mut seen = HashSet::new();
         let mut rows = Vec::new();
         for r in &self.rows {
-            let t: Vec<Value> = cols.iter().flatten().filter_map(|c| r.get(*c).cloned()).collect();
+            let t: Vec<Value> = cols
+                .iter()
+                .flatten()
+                .filter_map(|c| r.get(*c).cloned())
+                .collect();
             if seen.insert(t.clone()) {
                 rows.push(t);
             }
@@ -47,13 +59,22 @@ impl Rel {
 
     /// Natural join with `other` on their shared variables (hash join, built on the smaller side).
     pub fn join(self, other: Rel) -> Rel {
-        let shared: Vec<Var> = self.vars.iter().filter(|v| other.binds(v)).cloned().collect();
-        let extra: Vec<usize> = (0..other.vars.len()).filter(|i| other.vars.get(*i).is_some_and(|v| !self.binds(v))).collect();
+        let shared: Vec<Var> = self
+            .vars
+            .iter()
+            .filter(|v| other.binds(v))
+            .cloned()
+            .collect();
+        let extra: Vec<usize> = (0..other.vars.len())
+            .filter(|i| other.vars.get(*i).is_some_and(|v| !self.binds(v)))
+            .collect();
         let mut vars = self.vars.clone();
         vars.extend(extra.iter().filter_map(|i| other.vars.get(*i).cloned()));
         let lkey: Vec<usize> = shared.iter().filter_map(|v| self.col(v)).collect();
         let rkey: Vec<usize> = shared.iter().filter_map(|v| other.col(v)).collect();
-        let key = |row: &[Value], cols: &[usize]| -> Vec<Value> { cols.iter().filter_map(|c| row.get(*c).cloned()).collect() };
+        let key = |row: &[Value], cols: &[usize]| -> Vec<Value> {
+            cols.iter().filter_map(|c| row.get(*c).cloned()).collect()
+        };
         let mut rows = Vec::new();
         if other.rows.len() <= self.rows.len() {
             let mut index: HashMap<Vec<Value>, Vec<&Vec<Value>>> = HashMap::new();
@@ -95,10 +116,16 @@ impl Rel {
             .rows
             .into_iter()
             .filter(|r| {
-                let k: Vec<Value> = cols.iter().map(|c| c.and_then(|c| r.get(c).cloned()).unwrap_or(Value::Nil)).collect();
+                let k: Vec<Value> = cols
+                    .iter()
+                    .map(|c| c.and_then(|c| r.get(c).cloned()).unwrap_or(Value::Nil))
+                    .collect();
                 !set.contains(&k)
             })
             .collect();
-        Rel { vars: self.vars, rows }
+        Rel {
+            vars: self.vars,
+            rows,
+        }
     }
 }

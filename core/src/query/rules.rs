@@ -23,10 +23,13 @@ struct Table {
     answers: HashSet<Vec<Value>>,
 }
 
+/// A rule and which of its arguments are bound.
+type TableKey = (Symbol, Vec<bool>);
+
 /// The tables of one fixpoint computation.
 #[derive(Default, Debug)]
 pub struct RuleTables {
-    tables: BTreeMap<(Symbol, Vec<bool>), Table>,
+    tables: BTreeMap<TableKey, Table>,
     changed: bool,
 }
 
@@ -40,9 +43,20 @@ pub fn eval_call(ctx: &mut Ctx<'_>, name: &Symbol, args: &[Term], rel: Rel) -> R
         .get(name)
         .and_then(|defs| defs.first())
         .map(|d| d.head.len())
-        .ok_or_else(|| err!(Parse, "unknown rule or clause ({} …): no such rule in %", name.as_str()))?;
+        .ok_or_else(|| {
+            err!(
+                Parse,
+                "unknown rule or clause ({} …): no such rule in %",
+                name.as_str()
+            )
+        })?;
     if arity != args.len() {
-        return Err(err!(Parse, "rule {} takes {arity} arguments, called with {}", name.as_str(), args.len()));
+        return Err(err!(
+            Parse,
+            "rule {} takes {arity} arguments, called with {}",
+            name.as_str(),
+            args.len()
+        ));
     }
     let mask: Vec<bool> = args
         .iter()
@@ -66,7 +80,10 @@ pub fn eval_call(ctx: &mut Ctx<'_>, name: &Symbol, args: &[Term], rel: Rel) -> R
         let result = fixpoint(ctx);
         let tables = ctx.tables.take();
         result?;
-        tables.and_then(|mut t| t.tables.remove(&key)).map(|t| t.answers.into_iter().collect()).unwrap_or_default()
+        tables
+            .and_then(|mut t| t.tables.remove(&key))
+            .map(|t| t.answers.into_iter().collect())
+            .unwrap_or_default()
     } else {
         ctx.tables
             .as_ref()
@@ -89,7 +106,7 @@ fn bound_values(args: &[Term], mask: &[bool], rel: &Rel, row: &[Value]) -> Vec<V
         .collect()
 }
 
-fn register(ctx: &mut Ctx<'_>, key: &(Symbol, Vec<bool>), inputs: HashSet<Vec<Value>>) {
+fn register(ctx: &mut Ctx<'_>, key: &TableKey, inputs: HashSet<Vec<Value>>) {
     if let Some(tables) = ctx.tables.as_mut() {
         let table = tables.tables.entry(key.clone()).or_default();
         for i in inputs {
@@ -103,10 +120,13 @@ fn register(ctx: &mut Ctx<'_>, key: &(Symbol, Vec<bool>), inputs: HashSet<Vec<Va
 /// Runs rounds until no table changes.
 fn fixpoint(ctx: &mut Ctx<'_>) -> Result<()> {
     for _ in 0..MAX_ROUNDS {
-        let work: Vec<((Symbol, Vec<bool>), Vec<Vec<Value>>)> = match ctx.tables.as_mut() {
+        let work: Vec<(TableKey, Vec<Vec<Value>>)> = match ctx.tables.as_mut() {
             Some(t) => {
                 t.changed = false;
-                t.tables.iter().map(|(k, v)| (k.clone(), v.inputs.iter().cloned().collect())).collect()
+                t.tables
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.inputs.iter().cloned().collect()))
+                    .collect()
             }
             None => return Err(Error::parse("rule evaluation lost its tables")),
         };
@@ -129,11 +149,19 @@ fn fixpoint(ctx: &mut Ctx<'_>) -> Result<()> {
             return Ok(());
         }
     }
-    Err(err!(Limit, "rule evaluation did not reach a fixpoint within {MAX_ROUNDS} rounds"))
+    Err(err!(
+        Limit,
+        "rule evaluation did not reach a fixpoint within {MAX_ROUNDS} rounds"
+    ))
 }
 
 /// The head tuples one definition derives for the given inputs.
-fn eval_body(ctx: &mut Ctx<'_>, def: &RuleDef, mask: &[bool], inputs: &[Vec<Value>]) -> Result<Vec<Vec<Value>>> {
+fn eval_body(
+    ctx: &mut Ctx<'_>,
+    def: &RuleDef,
+    mask: &[bool],
+    inputs: &[Vec<Value>],
+) -> Result<Vec<Vec<Value>>> {
     let mut vars: Vec<Var> = Vec::new();
     for (v, m) in def.head.iter().zip(mask) {
         if *m && !vars.contains(v) {
@@ -143,7 +171,14 @@ fn eval_body(ctx: &mut Ctx<'_>, def: &RuleDef, mask: &[bool], inputs: &[Vec<Valu
     let mut rows = Vec::new();
     'inputs: for input in inputs {
         let mut row: Vec<Option<Value>> = alloc::vec![None; vars.len()];
-        for (v, val) in def.head.iter().zip(mask).filter(|(_, m)| **m).map(|(v, _)| v).zip(input) {
+        for (v, val) in def
+            .head
+            .iter()
+            .zip(mask)
+            .filter(|(_, m)| **m)
+            .map(|(v, _)| v)
+            .zip(input)
+        {
             let i = vars.iter().position(|x| x == v).unwrap_or(0);
             match row.get(i).cloned().flatten() {
                 Some(prev) if prev != *val => continue 'inputs,
@@ -164,16 +199,39 @@ fn eval_body(ctx: &mut Ctx<'_>, def: &RuleDef, mask: &[bool], inputs: &[Vec<Valu
     let cols: Vec<usize> = def
         .head
         .iter()
-        .map(|v| out.col(v).ok_or_else(|| err!(Parse, "rule head variable {} is not bound by the rule's body", v.as_str())))
+        .map(|v| {
+            out.col(v).ok_or_else(|| {
+                err!(
+                    Parse,
+                    "rule head variable {} is not bound by the rule's body",
+                    v.as_str()
+                )
+            })
+        })
         .collect::<Result<_>>()?;
-    Ok(out.rows.iter().map(|r| cols.iter().filter_map(|c| r.get(*c).cloned()).collect()).collect())
+    Ok(out
+        .rows
+        .iter()
+        .map(|r| cols.iter().filter_map(|c| r.get(*c).cloned()).collect())
+        .collect())
 }
 
 /// Joins answer tuples into `rel` through the call's arguments.
-fn join_answers(ctx: &mut Ctx<'_>, rel: Rel, args: &[Term], mask: &[bool], answers: Vec<Vec<Value>>) -> Result<Rel> {
+fn join_answers(
+    ctx: &mut Ctx<'_>,
+    rel: Rel,
+    args: &[Term],
+    mask: &[bool],
+    answers: Vec<Vec<Value>>,
+) -> Result<Rel> {
     let mut index: HashMap<Vec<Value>, Vec<&Vec<Value>>> = HashMap::new();
     for a in &answers {
-        let k: Vec<Value> = a.iter().zip(mask).filter(|(_, m)| **m).map(|(v, _)| v.clone()).collect();
+        let k: Vec<Value> = a
+            .iter()
+            .zip(mask)
+            .filter(|(_, m)| **m)
+            .map(|(v, _)| v.clone())
+            .collect();
         index.entry(k).or_default().push(a);
     }
     let mut new_vars: Vec<Var> = Vec::new();
@@ -189,7 +247,9 @@ fn join_answers(ctx: &mut Ctx<'_>, rel: Rel, args: &[Term], mask: &[bool], answe
     let mut rows = Vec::new();
     for row in &rel.rows {
         let k = bound_values(args, mask, &rel, row);
-        let Some(matches) = index.get(&k) else { continue };
+        let Some(matches) = index.get(&k) else {
+            continue;
+        };
         'answers: for a in matches {
             let mut fresh: Vec<Option<&Value>> = alloc::vec![None; new_vars.len()];
             for ((t, m), val) in args.iter().zip(mask).zip(a.iter()) {

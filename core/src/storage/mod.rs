@@ -60,17 +60,26 @@ impl KeyRange {
     /// assert!(r.contains(&[1, 0xff, 7]) && !r.contains(&[2]));
     /// ```
     pub fn prefix(prefix: &[u8]) -> Self {
-        KeyRange { start: prefix.to_vec(), end: prefix_successor(prefix) }
+        KeyRange {
+            start: prefix.to_vec(),
+            end: prefix_successor(prefix),
+        }
     }
 
     /// Every key `k` with `start <= k < end`.
     pub fn between(start: &[u8], end: &[u8]) -> Self {
-        KeyRange { start: start.to_vec(), end: Some(end.to_vec()) }
+        KeyRange {
+            start: start.to_vec(),
+            end: Some(end.to_vec()),
+        }
     }
 
     /// Every key.
     pub fn all() -> Self {
-        KeyRange { start: Vec::new(), end: None }
+        KeyRange {
+            start: Vec::new(),
+            end: None,
+        }
     }
 
     /// Whether `key` lies in the range.

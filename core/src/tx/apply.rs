@@ -37,7 +37,10 @@ pub struct Diff {
 impl<'v> Working<'v> {
     /// An empty working state reading from `view`.
     pub fn new(view: View<'v>) -> Self {
-        Working { view, slots: BTreeMap::new() }
+        Working {
+            view,
+            slots: BTreeMap::new(),
+        }
     }
 
     fn slot(&mut self, e: EntityId, a: AttrId) -> Result<&mut Slot> {
@@ -50,7 +53,9 @@ impl<'v> Working<'v> {
             let after = before.keys().cloned().collect();
             self.slots.insert((e, a), Slot { before, after });
         }
-        self.slots.get_mut(&(e, a)).ok_or_else(|| err!(Io, "working slot vanished"))
+        self.slots
+            .get_mut(&(e, a))
+            .ok_or_else(|| err!(Io, "working slot vanished"))
     }
 
     /// The values `e` holds for `a` at this point of the transaction.
@@ -92,7 +97,11 @@ impl<'v> Working<'v> {
             for d in self.view.datoms(Some(e), None, None)? {
                 attrs.insert(d?.a);
             }
-            attrs.extend(self.slots.range((e, 0)..=(e, AttrId::MAX)).map(|((_, a), _)| *a));
+            attrs.extend(
+                self.slots
+                    .range((e, 0)..=(e, AttrId::MAX))
+                    .map(|((_, a), _)| *a),
+            );
             for a in attrs {
                 let attr = schema.attr(a)?;
                 if attr.is_component {
@@ -104,7 +113,8 @@ impl<'v> Working<'v> {
                 }
                 self.retract_all(e, a)?;
             }
-            let target = Value::Int(i64::try_from(e).map_err(|_| err!(Type, "entity id {e} too large"))?);
+            let target =
+                Value::Int(i64::try_from(e).map_err(|_| err!(Type, "entity id {e} too large"))?);
             let mut incoming = Vec::new();
             for d in self.view.refs_to(e, None)? {
                 let d = d?;
@@ -130,7 +140,13 @@ impl<'v> Working<'v> {
         for ((e, a), slot) in &self.slots {
             for (v, tx) in &slot.before {
                 if !slot.after.contains(v) {
-                    diff.retracted.push(RawDatom { e: *e, a: *a, v: v.clone(), tx: *tx, added: true });
+                    diff.retracted.push(RawDatom {
+                        e: *e,
+                        a: *a,
+                        v: v.clone(),
+                        tx: *tx,
+                        added: true,
+                    });
                 }
             }
             let unique = schema.attr(*a)?.unique.is_some();
@@ -154,18 +170,35 @@ impl<'v> Working<'v> {
                         }
                     }
                 }
-                diff.asserted.push(RawDatom { e: *e, a: *a, v: v.clone(), tx: 0, added: true });
+                diff.asserted.push(RawDatom {
+                    e: *e,
+                    a: *a,
+                    v: v.clone(),
+                    tx: 0,
+                    added: true,
+                });
             }
         }
         Ok(diff)
     }
 
-    fn unique_error(&self, schema: &Schema, a: AttrId, v: &Value, holder: EntityId, e: EntityId) -> crate::Error {
+    fn unique_error(
+        &self,
+        schema: &Schema,
+        a: AttrId,
+        v: &Value,
+        holder: EntityId,
+        e: EntityId,
+    ) -> crate::Error {
         let (name, kind) = match schema.by_id(a) {
             Some(attr) => (attr.ident.clone(), attr.unique),
             None => (crate::Keyword::new("?"), None),
         };
-        let kind = if kind == Some(Unique::Identity) { "identity" } else { "value" };
+        let kind = if kind == Some(Unique::Identity) {
+            "identity"
+        } else {
+            "value"
+        };
         err!(Unique, "{name:?} {v:?} (unique {kind}) is held by entity {holder}; entity {e} cannot assert it")
     }
 }

@@ -13,8 +13,10 @@ mod resolve;
 pub use report::{Datom, Delta, TxReport};
 
 use crate::codec::{encode_value, put_u64};
-use crate::index::{attr_key, current_key, history_key, meta_key, tx_key, EntityId, Index, RawDatom};
-use crate::schema::{check_type, Attribute, AttrId, Schema};
+use crate::index::{
+    attr_key, current_key, history_key, meta_key, tx_key, EntityId, Index, RawDatom,
+};
+use crate::schema::{check_type, AttrId, Attribute, Schema};
 use crate::storage::WriteBatch;
 use crate::view::View;
 use crate::{err, Keyword, Result, Value};
@@ -49,7 +51,11 @@ pub struct TxInput {
 impl TxInput {
     /// A transaction of plain tx-data.
     pub fn new(tx_data: Value) -> Self {
-        TxInput { tx_data, tx_meta: None, tx_instant: None }
+        TxInput {
+            tx_data,
+            tx_meta: None,
+            tx_instant: None,
+        }
     }
 }
 
@@ -64,6 +70,8 @@ pub struct Prepared {
     pub counters: Counters,
     /// What happened.
     pub report: TxReport,
+    /// The datoms this transaction retracted, with the transactions that had asserted them.
+    pub retracted: Vec<RawDatom>,
 }
 
 /// Metadata key names.
@@ -84,11 +92,15 @@ pub fn prepare(view: &View<'_>, counters: Counters, input: &TxInput, now: i64) -
     let mut parsed = parse::parse(&input.tx_data, &schema)?;
     if let Some(meta) = &input.tx_meta {
         for (k, v) in meta {
-            let a = k.as_keyword().ok_or_else(|| err!(Parse, "tx-meta key {k:?} is not a keyword"))?;
+            let a = k
+                .as_keyword()
+                .ok_or_else(|| err!(Parse, "tx-meta key {k:?} is not a keyword"))?;
             if v.is_nil() {
                 return Err(err!(Type, "nil is not a valid value for {a:?} in tx-meta"));
             }
-            parsed.ops.push(Op::Add(ERef::Tx, a.clone(), VRef::Val(v.clone())));
+            parsed
+                .ops
+                .push(Op::Add(ERef::Tx, a.clone(), VRef::Val(v.clone())));
         }
     }
     let tx = counters.next_tx;
@@ -102,7 +114,13 @@ pub fn prepare(view: &View<'_>, counters: Counters, input: &TxInput, now: i64) -
         }
     }
     let res = resolve_tempids(&parsed, view, &schema, counters.next_eid)?;
-    let mut ctx = Ctx { view, res, tx, schema: &mut schema, batch: &mut batch };
+    let mut ctx = Ctx {
+        view,
+        res,
+        tx,
+        schema: &mut schema,
+        batch: &mut batch,
+    };
     let mut work = Working::new(*view);
     for op in &parsed.ops {
         match op {
@@ -113,7 +131,12 @@ pub fn prepare(view: &View<'_>, counters: Counters, input: &TxInput, now: i64) -
                 if e == tx && a.as_str() == "db/txInstant" {
                     instant = match v {
                         Value::Inst(ms) => ms,
-                        other => return Err(err!(Type, ":db/txInstant must be an instant, got {other:?}")),
+                        other => {
+                            return Err(err!(
+                                Type,
+                                ":db/txInstant must be an instant, got {other:?}"
+                            ))
+                        }
                     };
                     continue;
                 }
@@ -123,7 +146,9 @@ pub fn prepare(view: &View<'_>, counters: Counters, input: &TxInput, now: i64) -
             }
             Op::Retract(e, a, v) => {
                 let e = ctx.entity(e)?;
-                let Some(attr) = ctx.schema.get(a).cloned() else { continue };
+                let Some(attr) = ctx.schema.get(a).cloned() else {
+                    continue;
+                };
                 match v {
                     Some(v) => {
                         let v = ctx.value(v)?;
@@ -162,7 +187,12 @@ pub fn prepare(view: &View<'_>, counters: Counters, input: &TxInput, now: i64) -
                 let mut m = match work.values(e, attr.id)?.iter().next() {
                     None => BTreeMap::new(),
                     Some(Value::Map(m)) => m.clone(),
-                    Some(other) => return Err(err!(Type, ":db/assoc on {a:?} of entity {e}: value {other:?} is not a map")),
+                    Some(other) => {
+                        return Err(err!(
+                            Type,
+                            ":db/assoc on {a:?} of entity {e}: value {other:?} is not a map"
+                        ))
+                    }
                 };
                 m.insert(k.clone(), v.clone());
                 let v = Value::Map(m);
@@ -175,7 +205,12 @@ pub fn prepare(view: &View<'_>, counters: Counters, input: &TxInput, now: i64) -
                 let mut xs = match work.values(e, attr.id)?.iter().next() {
                     None => Vec::new(),
                     Some(Value::Vector(xs)) => xs.clone(),
-                    Some(other) => return Err(err!(Type, ":db/conj on {a:?} of entity {e}: value {other:?} is not a vector")),
+                    Some(other) => {
+                        return Err(err!(
+                            Type,
+                            ":db/conj on {a:?} of entity {e}: value {other:?} is not a vector"
+                        ))
+                    }
                 };
                 xs.push(v.clone());
                 let v = Value::Vector(xs);
@@ -195,13 +230,22 @@ pub fn prepare(view: &View<'_>, counters: Counters, input: &TxInput, now: i64) -
         ));
     }
 
-    let mut report = TxReport { tx, tx_instant: instant, tempids, ..TxReport::default() };
+    let mut report = TxReport {
+        tx,
+        tx_instant: instant,
+        tempids,
+        ..TxReport::default()
+    };
     for d in &diff.retracted {
         let attr = schema.attr(d.a)?;
         for &index in indexes_of(attr) {
             batch.delete(current_key(index, d)?);
         }
-        let r = RawDatom { tx, added: false, ..d.clone() };
+        let r = RawDatom {
+            tx,
+            added: false,
+            ..d.clone()
+        };
         batch.put(history_key(true, &r), Vec::new());
         batch.put(history_key(false, &r), Vec::new());
         report.push(&schema, &r)?;
@@ -217,7 +261,11 @@ pub fn prepare(view: &View<'_>, counters: Counters, input: &TxInput, now: i64) -
         report.push(&schema, &d)?;
     }
     report.finish_deltas();
-    let counters = Counters { next_eid, next_tx: tx + 1, last_instant: instant };
+    let counters = Counters {
+        next_eid,
+        next_tx: tx + 1,
+        last_instant: instant,
+    };
     if tx == crate::index::TX0 {
         let mut v = Vec::new();
         put_u64(crate::index::FORMAT_VERSION, &mut v);
@@ -227,7 +275,13 @@ pub fn prepare(view: &View<'_>, counters: Counters, input: &TxInput, now: i64) -
     let mut inst = Vec::new();
     encode_value(&Value::Inst(instant), &mut inst);
     batch.put(tx_key(tx), inst);
-    Ok(Prepared { batch, schema, counters, report })
+    Ok(Prepared {
+        batch,
+        schema,
+        counters,
+        report,
+        retracted: diff.retracted,
+    })
 }
 
 /// The current-state indexes a datom of `attr` lives in.
@@ -287,12 +341,13 @@ impl Ctx<'_, '_> {
                 }
                 Ok(*id)
             }
-            ERef::Temp(t) => self
-                .res
-                .ids
-                .get(t)
-                .copied()
-                .ok_or_else(|| err!(Lookup, "tempid {} is used but never given attributes", show(t))),
+            ERef::Temp(t) => self.res.ids.get(t).copied().ok_or_else(|| {
+                err!(
+                    Lookup,
+                    "tempid {} is used but never given attributes",
+                    show(t)
+                )
+            }),
             ERef::Lookup(a, v) => lookup(self.view, self.schema, a, v),
             ERef::Tx => Ok(self.tx),
         }
@@ -303,7 +358,9 @@ impl Ctx<'_, '_> {
             VRef::Val(v) => Ok(v.clone()),
             VRef::Entity(e) => {
                 let id = self.entity(e)?;
-                i64::try_from(id).map(Value::Int).map_err(|_| err!(Type, "entity id {id} too large"))
+                i64::try_from(id)
+                    .map(Value::Int)
+                    .map_err(|_| err!(Type, "entity id {id} too large"))
             }
         }
     }
@@ -311,10 +368,16 @@ impl Ctx<'_, '_> {
     /// The attribute named `a`, interned (and its definition written) if new.
     fn attr(&mut self, a: &Keyword) -> Result<Attribute> {
         if a.as_str().starts_with("db/") {
-            return Err(err!(Schema, "{a:?} is reserved and cannot be asserted on an entity"));
+            return Err(err!(
+                Schema,
+                "{a:?} is reserved and cannot be asserted on an entity"
+            ));
         }
         if crate::schema::reverse_of(a).is_some() {
-            return Err(err!(Parse, "reverse attribute {a:?} is only allowed in entity maps"));
+            return Err(err!(
+                Parse,
+                "reverse attribute {a:?} is only allowed in entity maps"
+            ));
         }
         let (id, new) = self.schema.intern(a)?;
         let attr = self.schema.attr(id)?.clone();
@@ -357,10 +420,13 @@ fn define_attribute(
 fn check_existing_data(view: &View<'_>, old: &Attribute, new: &Attribute) -> Result<()> {
     let id: AttrId = old.id;
     let refuse = |why: &str| err!(Schema, "cannot change {:?}: {why}", old.ident);
-    if new.value_type != old.value_type && new.is_ref() != old.is_ref() {
-        if view.datoms(None, Some(id), None)?.next().is_some() {
-            return Err(refuse("changing to or from :db.type/ref with existing values"));
-        }
+    if new.value_type != old.value_type
+        && new.is_ref() != old.is_ref()
+        && view.datoms(None, Some(id), None)?.next().is_some()
+    {
+        return Err(refuse(
+            "changing to or from :db.type/ref with existing values",
+        ));
     }
     let mut last: Option<RawDatom> = None;
     let mut seen_values = BTreeMap::new();
@@ -368,15 +434,29 @@ fn check_existing_data(view: &View<'_>, old: &Attribute, new: &Attribute) -> Res
         let d = d?;
         if let Some(t) = new.value_type {
             if !t.accepts(&d.v) {
-                return Err(refuse(&alloc::format!("entity {} holds {:?}, not a {}", d.e, d.v, t.keyword())));
+                return Err(refuse(&alloc::format!(
+                    "entity {} holds {:?}, not a {}",
+                    d.e,
+                    d.v,
+                    t.keyword()
+                )));
             }
         }
         if !new.is_many() && last.as_ref().is_some_and(|l| l.e == d.e) {
-            return Err(refuse(&alloc::format!("entity {} holds several values", d.e)));
+            return Err(refuse(&alloc::format!(
+                "entity {} holds several values",
+                d.e
+            )));
         }
         if new.unique.is_some() && old.unique.is_none() {
             if let Some(other) = seen_values.insert(d.v.clone(), d.e) {
-                return Err(err!(Unique, "cannot make {:?} unique: entities {other} and {} share {:?}", old.ident, d.e, d.v));
+                return Err(err!(
+                    Unique,
+                    "cannot make {:?} unique: entities {other} and {} share {:?}",
+                    old.ident,
+                    d.e,
+                    d.v
+                ));
             }
         }
         last = Some(d);

@@ -96,7 +96,12 @@ impl Parsed {
 pub fn parse(tx_data: &Value, schema: &Schema) -> Result<Parsed> {
     let items = match tx_data {
         Value::Vector(v) | Value::List(v) => v,
-        other => return Err(err!(Parse, "tx-data must be a vector of maps and forms, got {other:?}")),
+        other => {
+            return Err(err!(
+                Parse,
+                "tx-data must be a vector of maps and forms, got {other:?}"
+            ))
+        }
     };
     let mut p = Parsed::default();
     for item in items {
@@ -107,7 +112,10 @@ pub fn parse(tx_data: &Value, schema: &Schema) -> Result<Parsed> {
         match item {
             Value::Vector(form) | Value::List(form) => parse_form(form, schema, &mut p)?,
             other => {
-                return Err(err!(Parse, "tx-data item {other:?} is neither an entity map nor a list form"))
+                return Err(err!(
+                    Parse,
+                    "tx-data item {other:?} is neither an entity map nor a list form"
+                ))
             }
         }
     }
@@ -130,9 +138,15 @@ pub fn entity_ref(v: &Value) -> Result<ERef> {
                 }
                 Ok(ERef::Lookup(a.clone(), normalize(val)))
             }
-            _ => Err(err!(Parse, "bad lookup ref {v:?}: want [:unique/attr value]")),
+            _ => Err(err!(
+                Parse,
+                "bad lookup ref {v:?}: want [:unique/attr value]"
+            )),
         },
-        other => Err(err!(Parse, "{other:?} does not name an entity (want an id, tempid or lookup ref)")),
+        other => Err(err!(
+            Parse,
+            "{other:?} does not name an entity (want an id, tempid or lookup ref)"
+        )),
     }
 }
 
@@ -148,7 +162,13 @@ fn is_lookup_ref(v: &Value) -> bool {
 }
 
 /// A value position for attribute `a`: for ref attributes, an entity reference.
-fn value_ref(a: &Keyword, v: &Value, schema: &Schema, p: &mut Parsed, depth: usize) -> Result<VRef> {
+fn value_ref(
+    a: &Keyword,
+    v: &Value,
+    schema: &Schema,
+    p: &mut Parsed,
+    depth: usize,
+) -> Result<VRef> {
     if v.is_nil() {
         return Err(err!(Type, "nil is not a valid value for {a:?}"));
     }
@@ -169,22 +189,36 @@ fn entry_values<'v>(a: &Keyword, v: &'v Value, schema: &Schema) -> Vec<&'v Value
     let is_ref = attr.is_some_and(|x| x.is_ref());
     match v {
         Value::Set(s) if many => s.iter().collect(),
-        Value::Vector(xs) | Value::List(xs) if many && !(is_ref && is_lookup_ref(v)) => xs.iter().collect(),
+        Value::Vector(xs) | Value::List(xs) if many && !(is_ref && is_lookup_ref(v)) => {
+            xs.iter().collect()
+        }
         _ => alloc::vec![v],
     }
 }
 
-fn parse_map(m: &[(&Value, &Value)], schema: &Schema, p: &mut Parsed, depth: usize) -> Result<ERef> {
+fn parse_map(
+    m: &[(&Value, &Value)],
+    schema: &Schema,
+    p: &mut Parsed,
+    depth: usize,
+) -> Result<ERef> {
     if depth > MAX_NESTING {
         return Err(err!(Limit, "entity maps nested deeper than {MAX_NESTING}"));
     }
-    let get = |key: &str| m.iter().find(|(k, _)| matches!(k, Value::Keyword(x) if x.as_str() == key)).map(|(_, v)| *v);
+    let get = |key: &str| {
+        m.iter()
+            .find(|(k, _)| matches!(k, Value::Keyword(x) if x.as_str() == key))
+            .map(|(_, v)| *v)
+    };
     if let Some(Value::Keyword(ident)) = get("db/ident") {
         let defines = m.iter().any(|(k, _)| {
             matches!(k.as_keyword(), Some(k) if k.as_str().starts_with("db/") && k.as_str() != "db/ident" && k.as_str() != "db/id")
         });
         if defines {
-            let props = m.iter().map(|(k, v)| (normalize(k), normalize(v))).collect();
+            let props = m
+                .iter()
+                .map(|(k, v)| (normalize(k), normalize(v)))
+                .collect();
             p.ops.push(Op::Schema(ident.clone(), props));
             return Ok(ERef::Tx);
         }
@@ -212,7 +246,8 @@ fn parse_map(m: &[(&Value, &Value)], schema: &Schema, p: &mut Parsed, depth: usi
                     None => entity_ref(t)?,
                 };
                 p.note(&owner);
-                p.ops.push(Op::Add(owner, fwd.clone(), VRef::Entity(e.clone())));
+                p.ops
+                    .push(Op::Add(owner, fwd.clone(), VRef::Entity(e.clone())));
             }
             continue;
         }
@@ -225,16 +260,27 @@ fn parse_map(m: &[(&Value, &Value)], schema: &Schema, p: &mut Parsed, depth: usi
 }
 
 fn parse_form(form: &[Value], schema: &Schema, p: &mut Parsed) -> Result<()> {
-    let (op, args) = form.split_first().ok_or_else(|| err!(Parse, "empty list form in tx-data"))?;
+    let (op, args) = form
+        .split_first()
+        .ok_or_else(|| err!(Parse, "empty list form in tx-data"))?;
     let op = match op {
         Value::Keyword(k) => k.as_str(),
-        other => return Err(err!(Parse, "tx form must start with an operation keyword, got {other:?}")),
+        other => {
+            return Err(err!(
+                Parse,
+                "tx form must start with an operation keyword, got {other:?}"
+            ))
+        }
     };
     let arity = |n: usize| -> Result<()> {
         if args.len() == n {
             Ok(())
         } else {
-            Err(err!(Parse, "[:{op} …] takes {n} arguments, got {}", args.len()))
+            Err(err!(
+                Parse,
+                "[:{op} …] takes {n} arguments, got {}",
+                args.len()
+            ))
         }
     };
     let e = || -> Result<ERef> { entity_ref(args.first().unwrap_or(&Value::Nil)) };
@@ -249,7 +295,11 @@ fn parse_form(form: &[Value], schema: &Schema, p: &mut Parsed) -> Result<()> {
         }
         "db/retract" => {
             if args.len() != 2 && args.len() != 3 {
-                return Err(err!(Parse, "[:db/retract e a v?] takes 2 or 3 arguments, got {}", args.len()));
+                return Err(err!(
+                    Parse,
+                    "[:db/retract e a v?] takes 2 or 3 arguments, got {}",
+                    args.len()
+                ));
             }
             let (e, a) = (e()?, a()?);
             let v = match args.get(2) {
@@ -281,7 +331,12 @@ fn parse_form(form: &[Value], schema: &Schema, p: &mut Parsed) -> Result<()> {
             if args[3].is_nil() {
                 return Err(err!(Type, "nil is not a valid value for :db/assoc"));
             }
-            p.ops.push(Op::Assoc(e()?, a()?, normalize(&args[2]), normalize(&args[3])));
+            p.ops.push(Op::Assoc(
+                e()?,
+                a()?,
+                normalize(&args[2]),
+                normalize(&args[3]),
+            ));
         }
         "db/conj" => {
             arity(3)?;
@@ -290,7 +345,11 @@ fn parse_form(form: &[Value], schema: &Schema, p: &mut Parsed) -> Result<()> {
             }
             p.ops.push(Op::Conj(e()?, a()?, normalize(&args[2])));
         }
-        other => return Err(Error::parse(alloc::format!("unknown tx operation :{other}"))),
+        other => {
+            return Err(Error::parse(alloc::format!(
+                "unknown tx operation :{other}"
+            )))
+        }
     }
     Ok(())
 }

@@ -24,7 +24,13 @@ pub struct Datom {
 impl Datom {
     /// The named form of a stored datom.
     pub fn from_raw(schema: &Schema, d: &RawDatom) -> Result<Datom> {
-        Ok(Datom { e: d.e, a: schema.attr(d.a)?.ident.clone(), v: d.v.clone(), tx: d.tx, added: d.added })
+        Ok(Datom {
+            e: d.e,
+            a: schema.attr(d.a)?.ident.clone(),
+            v: d.v.clone(),
+            tx: d.tx,
+            added: d.added,
+        })
     }
 
     /// `[e a v tx added]` as a value.
@@ -94,12 +100,24 @@ impl TxReport {
                     assert: true,
                 });
             } else {
-                deltas.push(Delta { entity: d.e, attribute: d.a.clone(), old_value: Value::Nil, new_value: d.v.clone(), assert: true });
+                deltas.push(Delta {
+                    entity: d.e,
+                    attribute: d.a.clone(),
+                    old_value: Value::Nil,
+                    new_value: d.v.clone(),
+                    assert: true,
+                });
             }
         }
         for d in self.tx_data.iter().filter(|d| !d.added) {
             if !paired.contains(&(d.e, d.a.clone())) {
-                deltas.push(Delta { entity: d.e, attribute: d.a.clone(), old_value: d.v.clone(), new_value: Value::Nil, assert: false });
+                deltas.push(Delta {
+                    entity: d.e,
+                    attribute: d.a.clone(),
+                    old_value: d.v.clone(),
+                    new_value: Value::Nil,
+                    assert: false,
+                });
             }
         }
         self.deltas = deltas;

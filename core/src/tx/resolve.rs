@@ -24,35 +24,45 @@ pub struct Resolution {
 
 /// The id a lookup ref names, or a `lookup` error.
 pub fn lookup(view: &View<'_>, schema: &Schema, a: &Keyword, v: &Value) -> Result<EntityId> {
-    let attr = schema.get(a).ok_or_else(|| err!(Lookup, "lookup ref [{a:?} {v:?}]: no such attribute"))?;
+    let attr = schema
+        .get(a)
+        .ok_or_else(|| err!(Lookup, "lookup ref [{a:?} {v:?}]: no such attribute"))?;
     if attr.unique.is_none() {
-        return Err(err!(Schema, "lookup ref [{a:?} {v:?}]: {a:?} is not :db/unique"));
+        return Err(err!(
+            Schema,
+            "lookup ref [{a:?} {v:?}]: {a:?} is not :db/unique"
+        ));
     }
     view.entity_with(attr.id, v)?
         .ok_or_else(|| err!(Lookup, "lookup ref [{a:?} {v:?}] names no entity"))
 }
 
 /// Resolves every tempid of `parsed`, allocating new ids from `next_eid`.
-pub fn resolve_tempids(parsed: &Parsed, view: &View<'_>, schema: &Schema, next_eid: EntityId) -> Result<Resolution> {
+pub fn resolve_tempids(
+    parsed: &Parsed,
+    view: &View<'_>,
+    schema: &Schema,
+    next_eid: EntityId,
+) -> Result<Resolution> {
     let mut upserted: BTreeMap<TempId, EntityId> = BTreeMap::new();
     // (attribute, value) of new identity values → the first tempid asserting it.
     let mut claimed: BTreeMap<(Keyword, Value), TempId> = BTreeMap::new();
     let mut alias: BTreeMap<TempId, TempId> = BTreeMap::new();
     for op in &parsed.ops {
-        let Op::Add(ERef::Temp(t), a, VRef::Val(v)) = op else { continue };
+        let Op::Add(ERef::Temp(t), a, VRef::Val(v)) = op else {
+            continue;
+        };
         let Some(attr) = schema.get(a) else { continue };
         if attr.unique != Some(Unique::Identity) {
             continue;
         }
         match view.entity_with(attr.id, v)? {
             Some(existing) => match upserted.get(t) {
-                Some(prev) if *prev != existing => {
-                    return Err(err!(
-                        Unique,
-                        "tempid {} upserts to two entities: {prev} and {existing} (via {a:?} {v:?})",
-                        show(t)
-                    ))
-                }
+                Some(prev) if *prev != existing => return Err(err!(
+                    Unique,
+                    "tempid {} upserts to two entities: {prev} and {existing} (via {a:?} {v:?})",
+                    show(t)
+                )),
                 _ => {
                     upserted.insert(t.clone(), existing);
                 }
@@ -71,7 +81,10 @@ pub fn resolve_tempids(parsed: &Parsed, view: &View<'_>, schema: &Schema, next_e
             }
         }
     }
-    let mut res = Resolution { ids: BTreeMap::new(), next_eid };
+    let mut res = Resolution {
+        ids: BTreeMap::new(),
+        next_eid,
+    };
     for t in &parsed.temp_order {
         let root = root_of(t, &alias);
         let id = match upserted.get(root).or_else(|| upserted.get(t)) {
