@@ -17,8 +17,8 @@ use crate::live::{Change, Live, LiveCallback, SubscriptionId, SubscriptionStats}
 use crate::schema::{Attribute, Schema};
 use crate::storage::{Direction, KeyRange, MemoryStorage, Storage};
 use crate::tx::{meta, prepare, Counters, Datom, TxInput, TxReport};
-use crate::view::{Filter, View};
-use crate::{err, Error, Keyword, Result, Value};
+use crate::view::{Filter, TxDims, View};
+use crate::{err, Keyword, Result, Value};
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
@@ -36,6 +36,8 @@ pub struct Database {
     counters: Counters,
     /// (tx id, instant) of every transaction, in order, for `as_of(instant)`.
     tx_instants: TxInstants,
+    /// Time-dimension values of every transaction that carried any.
+    tx_dims: TxDims,
     clock: Option<Clock>,
     listeners: BTreeMap<u64, Listener>,
     next_listener: u64,
@@ -49,6 +51,15 @@ impl core::fmt::Debug for Database {
             .field("attributes", &self.schema.len())
             .finish()
     }
+}
+
+/// Where an as-of map points: a transaction (from `:time/system`) and bounds along user dimensions.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TimeBounds {
+    /// The last visible transaction, if transaction time is bounded.
+    pub tx: Option<EntityId>,
+    /// Upper bounds along user dimensions.
+    pub dims: Vec<(Keyword, Value)>,
 }
 
 /// A point in transaction time: a transaction id or an instant.
@@ -77,6 +88,7 @@ impl Database {
                 last_instant: 0,
             },
             tx_instants: Vec::new(),
+            tx_dims: TxDims::new(),
             clock,
             listeners: BTreeMap::new(),
             next_listener: 0,
@@ -109,10 +121,17 @@ impl Database {
             ));
         }
         let (schema, counters, tx_instants) = load(&*storage)?;
+        let mut tx_dims = TxDims::new();
+        for entry in storage.scan(KeyRange::prefix(&[space::TX_DIMS]), Direction::Forward)? {
+            let (k, v) = entry?;
+            let (tx, _) = get_u64(k.get(1..).unwrap_or(&[]))?;
+            tx_dims.insert(tx, crate::time::decode_stamp(&v)?);
+        }
         let mut db = Database::fresh(storage, clock);
         db.schema = schema;
         db.counters = counters;
         db.tx_instants = tx_instants;
+        db.tx_dims = tx_dims;
         Ok(db)
     }
 
@@ -165,7 +184,7 @@ impl Database {
 
     /// A view of the current state.
     pub fn view(&self) -> View<'_> {
-        View::new(self.storage.as_ref(), &self.schema, Filter::Current)
+        View::new(self.storage.as_ref(), &self.schema, Filter::Current).with_dims(&self.tx_dims)
     }
 
     /// Commits one transaction: all of it, or (on any error) nothing.
@@ -174,14 +193,30 @@ impl Database {
             Some(clock) => clock(),
             None => self.counters.last_instant,
         };
-        let prepared = prepare(&self.view(), self.counters, &input, now)?;
+        let view = self.view();
+        let (dims, defs) = match &input.time_dimensions {
+            Some(given) if !given.is_empty() => crate::time::resolve(&view, given)?,
+            _ => Default::default(),
+        };
+        let mut prepared = prepare(&view, self.counters, &input, now, !dims.is_empty())?;
+        if !dims.is_empty() {
+            let entities = prepared.report.tx_data.iter().map(|d| d.e);
+            let entities = entities
+                .chain(prepared.reasserted.iter().map(|d| d.e))
+                .collect();
+            crate::time::check_constraints(&view, &defs, &dims, &entities)?;
+            crate::time::stamp(&mut prepared.batch, prepared.report.tx, &dims, &defs);
+        }
         self.storage.write(prepared.batch)?;
+        if !dims.is_empty() {
+            self.tx_dims.insert(prepared.report.tx, dims);
+        }
         self.schema = prepared.schema;
         self.counters = prepared.counters;
         self.tx_instants
             .push((prepared.report.tx, prepared.report.tx_instant));
         if !self.live.is_empty() {
-            self.maintain_live(&prepared.report, &prepared.retracted)?;
+            self.maintain_live(&prepared.report, &prepared.retracted, &prepared.reasserted)?;
         }
         for l in self.listeners.values_mut() {
             l(&prepared.report);
@@ -190,18 +225,24 @@ impl Database {
     }
 
     /// Brings every live query up to date with the transaction just committed.
-    fn maintain_live(&mut self, report: &TxReport, retracted: &[RawDatom]) -> Result<()> {
+    fn maintain_live(
+        &mut self,
+        report: &TxReport,
+        retracted: &[RawDatom],
+        reasserted: &[RawDatom],
+    ) -> Result<()> {
         let mut datoms: Vec<Datom> = report.tx_data.iter().filter(|d| d.added).cloned().collect();
-        for d in retracted {
+        for d in retracted.iter().chain(reasserted) {
             datoms.push(Datom::from_raw(&self.schema, d)?);
         }
         let Database {
             storage,
             schema,
             live,
+            tx_dims,
             ..
         } = self;
-        let new = View::new(storage.as_ref(), schema, Filter::Current);
+        let new = View::new(storage.as_ref(), schema, Filter::Current).with_dims(tx_dims);
         let change = Change {
             old: new.before(report.tx, retracted),
             new,
@@ -223,10 +264,11 @@ impl Database {
             storage,
             schema,
             live,
+            tx_dims,
             ..
         } = self;
         live.subscribe(
-            View::new(storage.as_ref(), schema, Filter::Current),
+            View::new(storage.as_ref(), schema, Filter::Current).with_dims(tx_dims),
             query,
             inputs,
             callback,
@@ -285,6 +327,81 @@ impl Database {
     /// A view as of a transaction or an instant.
     pub fn as_of(&self, t: TimePoint) -> Result<View<'_>> {
         Ok(self.view().with_filter(Filter::AsOf(self.resolve_time(t)?)))
+    }
+
+    /// The bounds an as-of map `{:time/system #inst … :time/shipped #inst …}` names. `:time/system`
+    /// bounds transaction time; every other key bounds a declared user dimension.
+    pub fn time_bounds(&self, as_of: &Value) -> Result<TimeBounds> {
+        let entries = crate::edn::map_entries(as_of).ok_or_else(|| {
+            err!(
+                Parse,
+                ":as-of must be a map of time dimension to instant, got {as_of:?}"
+            )
+        })?;
+        let view = self.view();
+        let mut bounds = TimeBounds::default();
+        for (k, v) in entries {
+            let Value::Keyword(dim) = k else {
+                return Err(err!(
+                    Schema,
+                    "as-of key {k:?} is not a time dimension keyword"
+                ));
+            };
+            if dim.as_str() == crate::time::SYSTEM {
+                let Value::Inst(ms) = v else {
+                    return Err(err!(Schema, ":time/system wants an instant, got {v:?}"));
+                };
+                bounds.tx = Some(self.resolve_time(TimePoint::Instant(*ms))?);
+                continue;
+            }
+            if crate::time::definition(&view, dim)?.is_none() {
+                return Err(err!(Schema, "as-of along {dim:?}: no such time dimension"));
+            }
+            bounds.dims.push((dim.clone(), v.clone()));
+        }
+        Ok(bounds)
+    }
+
+    /// A view as of `bounds` (see [`Database::time_bounds`]).
+    pub fn view_at<'a>(&'a self, bounds: &'a TimeBounds) -> View<'a> {
+        let view = match bounds.tx {
+            Some(tx) => self.view().with_filter(Filter::AsOf(tx)),
+            None => self.view(),
+        };
+        view.with_bounds(&bounds.dims)
+    }
+
+    /// Runs a query given as EDN data: a query, or `{:query Q :as-of {dimension instant …}}`,
+    /// with `inputs` for its `:in` after `$`.
+    pub fn query(&self, query: &Value, inputs: &[Value]) -> Result<Value> {
+        let (q, as_of) = match crate::edn::map_entries(query) {
+            Some(entries) if entries.iter().any(|(k, _)| **k == Value::kw("query")) => {
+                let mut q = None;
+                let mut as_of = None;
+                for (k, v) in entries {
+                    match k.as_keyword().map(Keyword::as_str) {
+                        Some("query") => q = Some(v),
+                        Some("as-of") => as_of = Some(v),
+                        _ => {
+                            return Err(err!(
+                                Parse,
+                                "unknown key {k:?} in a {{:query … :as-of …}} map"
+                            ))
+                        }
+                    }
+                }
+                (q.ok_or_else(|| err!(Parse, "missing :query"))?, as_of)
+            }
+            _ => (query, None),
+        };
+        let bounds = match as_of {
+            Some(m) => self.time_bounds(m)?,
+            None => TimeBounds::default(),
+        };
+        let view = self.view_at(&bounds);
+        let mut all = alloc::vec![crate::query::Input::Db(view)];
+        all.extend(inputs.iter().cloned().map(crate::query::Input::Value));
+        crate::query::q(q, &all)
     }
 
     /// A view of the current datoms asserted after `t`.
@@ -382,20 +499,26 @@ pub fn tx_input_from_value(v: Value) -> Result<TxInput> {
                     return Err(err!(Type, ":tx-instant must be an instant, got {other:?}"))
                 }
             };
-            if let Some((k, _)) = m.iter().find(|(k, _)| {
-                !matches!(k.as_keyword().map(Keyword::as_str), Some("time-dimensions"))
-            }) {
+            let time_dimensions = match m.remove(&Value::kw("time-dimensions")) {
+                None | Some(Value::Nil) => None,
+                Some(dims) => match crate::edn::normalize(&dims) {
+                    Value::Map(dims) => Some(dims),
+                    other => {
+                        return Err(err!(
+                            Schema,
+                            ":time-dimensions must be a map, got {other:?}"
+                        ))
+                    }
+                },
+            };
+            if let Some(k) = m.keys().next() {
                 return Err(err!(Parse, "unknown transaction key {k:?}"));
-            }
-            if m.contains_key(&Value::kw("time-dimensions")) {
-                return Err(Error::Schema(alloc::string::String::from(
-                    "time dimensions are not supported yet (:time-dimensions)",
-                )));
             }
             Ok(TxInput {
                 tx_data,
                 tx_meta,
                 tx_instant,
+                time_dimensions,
             })
         }
         None => Ok(TxInput::new(v)),

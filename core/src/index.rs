@@ -15,6 +15,8 @@
 //! | `META` | name | counters, format version |
 //! | `ATTR` | a:u32 | the attribute's definition (compact encoding) |
 //! | `TX` | tx:u64 | the transaction's instant (compact encoding) |
+//! | `TX_DIMS` | tx:u64 | the transaction's time-dimension values (compact map) |
+//! | `DIM_INDEX` | dimension value tx:u64 | — (indexed dimensions only: range reads by time) |
 //!
 //! `v` is the codec's order-preserving key encoding, so keys sort as datoms do and a prefix of
 //! components is a prefix of bytes. The transaction id is the key's last component (not the stored
@@ -42,6 +44,10 @@ pub mod space {
     pub const ATTR: u8 = 0x02;
     /// Transaction instants by tx id.
     pub const TX: u8 = 0x03;
+    /// Time-dimension values of a transaction, by tx id.
+    pub const TX_DIMS: u8 = 0x04;
+    /// Indexed time dimensions: dimension, value, tx.
+    pub const DIM_INDEX: u8 = 0x05;
     /// Current datoms, entity first.
     pub const EAVT: u8 = 0x10;
     /// Current datoms, attribute first.
@@ -293,4 +299,31 @@ pub fn tx_key(tx: EntityId) -> Vec<u8> {
     let mut k = alloc::vec![space::TX];
     put_u64(tx, &mut k);
     k
+}
+
+/// The key of a transaction's time-dimension values.
+pub fn tx_dims_key(tx: EntityId) -> Vec<u8> {
+    let mut k = alloc::vec![space::TX_DIMS];
+    put_u64(tx, &mut k);
+    k
+}
+
+/// The key of one indexed dimension value of a transaction.
+pub fn dim_index_key(dim: &crate::Keyword, value: &Value, tx: EntityId) -> Vec<u8> {
+    let mut k = alloc::vec![space::DIM_INDEX];
+    encode_key(&Value::Keyword(dim.clone()), &mut k);
+    encode_key(value, &mut k);
+    put_u64(tx, &mut k);
+    k
+}
+
+/// Decodes a [`dim_index_key`] into its value and transaction.
+pub fn decode_dim_index(key: &[u8]) -> Result<(Value, EntityId)> {
+    let body = key
+        .get(1..)
+        .ok_or_else(|| err!(Io, "empty dimension index key"))?;
+    let (_, n) = decode_key(body)?;
+    let (v, m) = decode_key(tail(body, n)?)?;
+    let (tx, _) = get_u64(tail(body, n + m)?)?;
+    Ok((v, tx))
 }

@@ -26,6 +26,7 @@ pub mod schema;
 pub mod storage;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod time;
 pub mod tx;
 pub mod value;
 pub mod view;

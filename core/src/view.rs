@@ -7,9 +7,15 @@
 use crate::index::{decode_current, decode_history, space, EntityId, Index, Prefix, RawDatom};
 use crate::schema::{AttrId, Schema};
 use crate::storage::{Direction, KeyRange, ReadStorage};
-use crate::{Result, Value};
+use crate::{Keyword, Result, Value};
 use alloc::boxed::Box;
+use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
+
+/// Time-dimension values of the transactions that carried any: tx → {dimension → value}.
+pub type TxDims = BTreeMap<EntityId, BTreeMap<Keyword, Value>>;
+
+static NO_DIMS: TxDims = BTreeMap::new();
 
 /// Which datoms a view shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -35,6 +41,11 @@ pub struct View<'a> {
     filter: Filter,
     /// Datoms a `Before` view shows although they are no longer current.
     restored: &'a [RawDatom],
+    /// Every transaction's time-dimension values.
+    tx_dims: &'a TxDims,
+    /// Upper bounds along user time dimensions: a transaction whose value for a bounded dimension
+    /// lies past the bound is invisible; one without that dimension passes.
+    bounds: &'a [(Keyword, Value)],
 }
 
 /// A lazy sequence of datoms.
@@ -48,7 +59,44 @@ impl<'a> View<'a> {
             schema,
             filter,
             restored: &[],
+            tx_dims: &NO_DIMS,
+            bounds: &[],
         }
+    }
+
+    /// The same view, knowing each transaction's time-dimension values.
+    pub fn with_dims(&self, tx_dims: &'a TxDims) -> View<'a> {
+        View { tx_dims, ..*self }
+    }
+
+    /// The same view, as of `bounds` along user time dimensions.
+    pub fn with_bounds(&self, bounds: &'a [(Keyword, Value)]) -> View<'a> {
+        View { bounds, ..*self }
+    }
+
+    /// The value transaction `tx` carries for dimension `dim`, if any.
+    pub fn tx_dim(&self, tx: EntityId, dim: &Keyword) -> Option<&'a Value> {
+        self.tx_dims.get(&tx).and_then(|m| m.get(dim))
+    }
+
+    /// Whether operations of transaction `tx` are visible in this view.
+    pub fn passes(&self, tx: EntityId) -> bool {
+        let by_tx = match self.filter {
+            Filter::Current => true,
+            Filter::AsOf(t) => tx <= t,
+            Filter::Since(t) => tx > t,
+            Filter::Before(t) => tx != t,
+        };
+        by_tx
+            && self
+                .bounds
+                .iter()
+                .all(|(dim, bound)| self.tx_dim(tx, dim).is_none_or(|v| v <= bound))
+    }
+
+    /// Whether current-state reads must fold the history (as-of a transaction or along dimensions).
+    fn folds_history(&self) -> bool {
+        matches!(self.filter, Filter::AsOf(_)) || !self.bounds.is_empty()
     }
 
     /// The state just before `tx` (the latest transaction), given the datoms it retracted.
@@ -82,8 +130,8 @@ impl<'a> View<'a> {
         a: Option<AttrId>,
         v: Option<&Value>,
     ) -> Result<DatomIter<'a>> {
-        if let Filter::AsOf(t) = self.filter {
-            return self.as_of_datoms(t, e, a, v);
+        if self.folds_history() {
+            return self.as_of_datoms(e, a, v);
         }
         let (index, prefix, v_filter) = match (e, a, v) {
             (Some(e), Some(a), Some(v)) => {
@@ -136,7 +184,7 @@ impl<'a> View<'a> {
 
     /// Datoms whose ref value points at `target` (VAET), optionally through one attribute.
     pub fn refs_to(&self, target: EntityId, a: Option<AttrId>) -> Result<DatomIter<'a>> {
-        if let Filter::AsOf(_) = self.filter {
+        if self.folds_history() {
             // History has no VAET: find refs by scanning ref attributes' history.
             let mut out = Vec::new();
             for attr in self
@@ -186,34 +234,22 @@ impl<'a> View<'a> {
             (None, Some(a), v) => (Prefix::new(space::HAEVT).a(a), v.cloned()),
             (None, None, v) => (Prefix::new(space::HEAVT), v.cloned()),
         };
-        let upto = match self.filter {
-            Filter::AsOf(t) => Some(t),
-            _ => None,
-        };
-        let after = match self.filter {
-            Filter::Since(t) => Some(t),
-            _ => None,
-        };
         let iter = self
             .store
             .scan(KeyRange::prefix(&prefix.bytes()), Direction::Forward)?;
+        let view = *self;
         Ok(Box::new(
             iter.map(|r| r.and_then(|(k, _)| decode_history(&k)))
                 .filter(move |d| match d {
-                    Ok(d) => {
-                        v_filter.as_ref().is_none_or(|v| &d.v == v)
-                            && upto.is_none_or(|t| d.tx <= t)
-                            && after.is_none_or(|t| d.tx > t)
-                    }
+                    Ok(d) => v_filter.as_ref().is_none_or(|v| &d.v == v) && view.passes(d.tx),
                     Err(_) => true,
                 }),
         ))
     }
 
-    /// As-of: fold each (e, a, v) group of the history to its last operation at or before `t`.
+    /// As-of: fold each (e, a, v) group of the history to its last visible operation.
     fn as_of_datoms(
         &self,
-        t: EntityId,
         e: Option<EntityId>,
         a: Option<AttrId>,
         v: Option<&Value>,
@@ -222,9 +258,6 @@ impl<'a> View<'a> {
         let mut last: Option<RawDatom> = None;
         for d in self.history(e, a, v)? {
             let d = d?;
-            if d.tx > t {
-                continue;
-            }
             match &mut last {
                 Some(l) if l.e == d.e && l.a == d.a && l.v == d.v => *l = d,
                 _ => {

@@ -5,6 +5,7 @@ use crate::report::{CaseOutcome, Outcome, Report, SuiteReport};
 use crate::suite::{Case, DiffText, Expect, Read, Step, Suite};
 use crate::target::{Diff, LiveQuery, Target};
 use dfdb_core::db::tx_input_from_value;
+use dfdb_core::db::TimeBounds;
 use dfdb_core::query::{q, Input};
 use dfdb_core::schema::Attribute;
 use dfdb_core::tx::Counters;
@@ -462,9 +463,13 @@ impl<'t> CaseState<'t> {
                         Err(e) => return self.outcome(Err(e), expect, |_, _| true),
                     }
                 }
-                let view = match self.query_view(db, view, &parsed)? {
-                    Ok(v) => v,
+                let bounds = match self.query_bounds(db, &parsed)? {
+                    Ok(b) => b,
                     Err(e) => return self.outcome(Err(e), expect, |_, _| true),
+                };
+                let view = match &bounds {
+                    Some(b) => db.view_at(b),
+                    None => view,
                 };
                 let query = inner_query(&parsed);
                 let shape = find_shape(query);
@@ -493,40 +498,19 @@ impl<'t> CaseState<'t> {
         }
     }
 
-    /// The view a query reads: the step's, or as of the `{:query Q :as-of {…}}` map's point.
-    fn query_view<'d>(
+    /// The bounds of a `{:query Q :as-of {…}}` map, if the query has one.
+    fn query_bounds(
         &self,
-        db: &'d Database,
-        view: View<'d>,
+        db: &Database,
         query: &Value,
-    ) -> Result<dfdb_core::Result<View<'d>>, String> {
+    ) -> Result<dfdb_core::Result<Option<TimeBounds>>, String> {
         let Value::Map(m) = query else {
-            return Ok(Ok(view));
+            return Ok(Ok(None));
         };
-        let Some(as_of) = m.get(&Value::kw("as-of")) else {
-            return Ok(Ok(view));
-        };
-        let Value::Map(dims) = as_of else {
-            return Err(format!(
-                ":as-of must be a map of time dimensions, got {}",
-                show(as_of)
-            ));
-        };
-        let system = Value::kw("time/system");
-        if let Some(other) = dims.keys().find(|k| **k != system) {
-            return Err(format!(
-                "as-of along {} needs the time-dimensions API, which this runner does not drive yet",
-                show(other)
-            ));
-        }
-        match dims.get(&system) {
-            None => Ok(Ok(view)),
-            Some(Value::Inst(ms)) => Ok(db.as_of(TimePoint::Instant(*ms))),
-            Some(other) => Err(format!(
-                ":time/system must be an instant, got {}",
-                show(other)
-            )),
-        }
+        Ok(match m.get(&Value::kw("as-of")) {
+            None => Ok(None),
+            Some(as_of) => db.time_bounds(as_of).map(Some),
+        })
     }
 
     /// Checks a step's result against what it expects.

@@ -100,6 +100,7 @@ pub const MEMORY_FEATURES: &[&str] = &[
     "aggregates",
     "pull",
     "subscribe",
+    "time-dimensions",
 ];
 
 /// Memory storage: `reopen` hands back the same storage, so the database reloads from its bytes.

@@ -19,6 +19,7 @@ const MUST_PASS_FEATURES: &[&str] = &[
     "aggregates",
     "pull",
     "subscribe",
+    "time-dimensions",
 ];
 
 #[test]

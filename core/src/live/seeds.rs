@@ -125,7 +125,7 @@ fn sub_seeds(
 
 fn pattern_vars(p: &Pattern) -> Vec<Var> {
     let mut vars: Vec<Var> = Vec::new();
-    for t in &p.terms {
+    for t in p.terms.iter().chain(p.at.as_ref().map(|(_, t)| t)) {
         if let Term::Var(v) = t {
             if !vars.contains(v) {
                 vars.push(v.clone());
@@ -137,14 +137,23 @@ fn pattern_vars(p: &Pattern) -> Vec<Var> {
 
 /// The values `p` binds when it matches datom `d`, or `None` if it does not match.
 fn match_datom(p: &Pattern, d: &Datom, view: &View<'_>) -> Result<Option<Vec<Value>>> {
-    let vals = [
+    let mut vals = alloc::vec![
         Value::Int(d.e as i64),
         Value::Keyword(d.a.clone()),
         d.v.clone(),
         Value::Int(d.tx as i64),
     ];
+    let mut terms: Vec<&Term> = p.terms.iter().collect();
+    if let Some((dim, t)) = &p.at {
+        // Only assertions made by a transaction carrying the dimension match.
+        let Some(value) = view.tx_dim(d.tx, dim) else {
+            return Ok(None);
+        };
+        vals.push(value.clone());
+        terms.push(t);
+    }
     let mut bound: BTreeMap<&Var, &Value> = BTreeMap::new();
-    for (i, (t, val)) in p.terms.iter().zip(vals.iter()).enumerate() {
+    for (i, (t, val)) in terms.into_iter().zip(vals.iter()).enumerate() {
         match t {
             Term::Blank => {}
             Term::Const(c) => {

@@ -68,6 +68,8 @@ pub struct Pattern {
     pub terms: [Term; 4],
     /// `:attr+`: the transitive closure of the attribute.
     pub transitive: Option<Transitive>,
+    /// `:at/dim ?t`: the time dimension (as `:time/dim`) whose value the datom's transaction carried.
+    pub at: Option<(crate::Keyword, Term)>,
 }
 
 /// A `:where` clause.

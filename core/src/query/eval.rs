@@ -469,7 +469,24 @@ fn slot(t: &Term, rel: &Rel) -> Slot {
 
 fn eval_pattern(ctx: &mut Ctx<'_>, p: &Pattern, rel: Rel) -> Result<Rel> {
     let view = ctx.source(&p.src)?;
-    let slots: Vec<Slot> = p.terms.iter().map(|t| slot(t, &rel)).collect();
+    let mut terms: Vec<&Term> = p.terms.iter().collect();
+    if let Some((dim, t)) = &p.at {
+        if dim.as_str() == crate::time::SYSTEM {
+            return Err(err!(
+                Schema,
+                ":at/system is transaction time: bind it with [?e ?a ?v ?tx] instead"
+            ));
+        }
+        if crate::time::definition(&view, dim)?.is_none() {
+            return Err(err!(
+                Schema,
+                "time dimension {dim:?} (in :at/{}) is not defined",
+                dim.name()
+            ));
+        }
+        terms.push(t);
+    }
+    let slots: Vec<Slot> = terms.iter().map(|t| slot(t, &rel)).collect();
     // Variables first bound by this pattern, in position order (a variable may repeat).
     let mut new_vars: Vec<Var> = Vec::new();
     for s in &slots {
@@ -485,7 +502,7 @@ fn eval_pattern(ctx: &mut Ctx<'_>, p: &Pattern, rel: Rel) -> Result<Rel> {
         .iter()
         .filter_map(|s| if let Slot::Col(i) = s { Some(*i) } else { None })
         .collect();
-    let mut cache: HashMap<Vec<Value>, Vec<[Value; 4]>> = HashMap::new();
+    let mut cache: HashMap<Vec<Value>, Vec<Vec<Value>>> = HashMap::new();
     let mut rows = Vec::new();
     for row in &rel.rows {
         let key: Vec<Value> = bound_cols
@@ -501,9 +518,10 @@ fn eval_pattern(ctx: &mut Ctx<'_>, p: &Pattern, rel: Rel) -> Result<Rel> {
                     Slot::Free(_) => None,
                 })
                 .collect();
-            let found = match &p.transitive {
-                Some(t) => transitive_matches(&view, &resolved, t.max_depth)?,
-                None => matches(&view, &resolved)?,
+            let found = match (&p.transitive, &p.at) {
+                (Some(t), _) => transitive_matches(&view, &resolved, t.max_depth)?,
+                (None, Some((dim, _))) => at_matches(&view, &resolved, dim)?,
+                (None, None) => matches(&view, &resolved)?,
             };
             ctx.charge(found.len())?;
             cache.insert(key.clone(), found);
@@ -544,7 +562,7 @@ fn attr_of(view: &View<'_>, a: &Value) -> Option<AttrId> {
 }
 
 /// Every datom `[e a v tx]` matching the given positions (`None`: free).
-pub fn matches(view: &View<'_>, pos: &[Option<Value>]) -> Result<Vec<[Value; 4]>> {
+pub fn matches(view: &View<'_>, pos: &[Option<Value>]) -> Result<Vec<Vec<Value>>> {
     let get = |i: usize| pos.get(i).cloned().flatten();
     let (e, a, v, tx) = (get(0), get(1), get(2), get(3));
     let e_id = match &e {
@@ -584,9 +602,9 @@ pub fn matches(view: &View<'_>, pos: &[Option<Value>]) -> Result<Vec<[Value; 4]>
     Ok(out)
 }
 
-fn datom_values(view: &View<'_>, d: &RawDatom) -> Result<[Value; 4]> {
+fn datom_values(view: &View<'_>, d: &RawDatom) -> Result<Vec<Value>> {
     let a = view.schema().attr(d.a)?.ident.clone();
-    Ok([
+    Ok(alloc::vec![
         Value::Int(d.e as i64),
         Value::Keyword(a),
         d.v.clone(),
@@ -594,12 +612,56 @@ fn datom_values(view: &View<'_>, d: &RawDatom) -> Result<[Value; 4]> {
     ])
 }
 
+/// `[e a v :at/dim t]`: every visible assertion (current or not) made by a transaction that
+/// carried dimension `dim`, with that transaction's value for it.
+fn at_matches(
+    view: &View<'_>,
+    pos: &[Option<Value>],
+    dim: &crate::Keyword,
+) -> Result<Vec<Vec<Value>>> {
+    let get = |i: usize| pos.get(i).cloned().flatten();
+    let e = match get(0) {
+        Some(x) => match entity_of(view, &x)? {
+            Some(id) => Some(id),
+            None => return Ok(Vec::new()),
+        },
+        None => None,
+    };
+    let a = match get(1) {
+        Some(x) => match attr_of(view, &x) {
+            Some(id) => Some(id),
+            None => return Ok(Vec::new()),
+        },
+        None => None,
+    };
+    let (v, tx, t) = (get(2), get(3), get(4));
+    let mut out = Vec::new();
+    for d in view.history(e, a, v.as_ref())? {
+        let d = d?;
+        if !d.added {
+            continue;
+        }
+        let Some(value) = view.tx_dim(d.tx, dim) else {
+            continue;
+        };
+        if tx.as_ref().is_some_and(|x| *x != Value::Int(d.tx as i64))
+            || t.as_ref().is_some_and(|x| x != value)
+        {
+            continue;
+        }
+        let mut row = datom_values(view, &d)?;
+        row.push(value.clone());
+        out.push(row);
+    }
+    Ok(out)
+}
+
 /// `[?x :attr+ ?y]`: pairs connected by one or more steps of a ref attribute.
 fn transitive_matches(
     view: &View<'_>,
     pos: &[Option<Value>],
     max_depth: Option<usize>,
-) -> Result<Vec<[Value; 4]>> {
+) -> Result<Vec<Vec<Value>>> {
     let get = |i: usize| pos.get(i).cloned().flatten();
     let Some(Value::Keyword(attr_kw)) = get(1) else {
         return Err(Error::parse(
@@ -653,13 +715,13 @@ fn transitive_matches(
             };
             for r in reach(&x, &step_out)? {
                 if y.as_ref().is_none_or(|y| *y == r) {
-                    out.push([x.clone(), kw.clone(), r, tx.clone()]);
+                    out.push(alloc::vec![x.clone(), kw.clone(), r, tx.clone()]);
                 }
             }
         }
         (None, Some(y)) => {
             for r in reach(&y, &step_in)? {
-                out.push([r, kw.clone(), y.clone(), tx.clone()]);
+                out.push(alloc::vec![r, kw.clone(), y.clone(), tx.clone()]);
             }
         }
         (None, None) => {
@@ -669,7 +731,7 @@ fn transitive_matches(
                 .collect::<Result<_>>()?;
             for x in starts {
                 for r in reach(&x, &step_out)? {
-                    out.push([x.clone(), kw.clone(), r, tx.clone()]);
+                    out.push(alloc::vec![x.clone(), kw.clone(), r, tx.clone()]);
                 }
             }
         }

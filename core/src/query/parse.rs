@@ -432,23 +432,20 @@ fn parse_pattern(items: &[Value], c: &Value) -> Result<Pattern> {
     let mut terms = [Term::Blank, Term::Blank, Term::Blank, Term::Blank];
     let mut transitive = None;
     let mut positional = items;
+    let mut at = None;
     // `[?x :attr+ ?y :max-depth n]` and `[?e :attr ?v :at/dim ?t]` carry options after the value.
     if items.len() > 3 {
         if let Some(Value::Keyword(k)) = items.get(3) {
             if k.as_str() == "max-depth" || k.namespace() == Some("at") {
                 positional = items.get(..3).unwrap_or(items);
-                let opts = items.get(3..).unwrap_or(&[]);
-                if k.namespace() == Some("at") {
-                    return Err(err!(
-                        Schema,
-                        "time dimension pattern {c:?}: time dimensions are not supported yet"
-                    ));
-                }
-                match opts {
-                    [_, Value::Int(n)] if *n >= 0 => {
+                match items.get(3..).unwrap_or(&[]) {
+                    [_, Value::Int(n)] if k.as_str() == "max-depth" && *n >= 0 => {
                         transitive = Some(Transitive {
                             max_depth: Some(*n as usize),
                         })
+                    }
+                    [_, t] if k.namespace() == Some("at") => {
+                        at = Some((crate::time::dimension_name(k), term(t)));
                     }
                     _ => return Err(err!(Parse, "bad pattern options in {c:?}")),
                 }
@@ -481,10 +478,17 @@ fn parse_pattern(items: &[Value], c: &Value) -> Result<Pattern> {
             ));
         }
     }
+    if at.is_some() && transitive.is_some() {
+        return Err(err!(
+            Parse,
+            ":at/ cannot be combined with a transitive attribute in {c:?}"
+        ));
+    }
     Ok(Pattern {
         src,
         terms,
         transitive,
+        at,
     })
 }
 
@@ -559,9 +563,14 @@ pub fn parse_rules(v: &Value) -> Result<BTreeMap<Symbol, Vec<RuleDef>>> {
 /// Variables a clause can bind, and those it needs (for `or`: all branches must agree).
 pub fn clause_vars(c: &Clause, out: &mut BTreeSet<Var>) {
     match c {
-        Clause::Pattern(p) => p.terms.iter().filter_map(Term::var).for_each(|v| {
-            out.insert(v.clone());
-        }),
+        Clause::Pattern(p) => p
+            .terms
+            .iter()
+            .chain(p.at.as_ref().map(|(_, t)| t))
+            .filter_map(Term::var)
+            .for_each(|v| {
+                out.insert(v.clone());
+            }),
         Clause::Pred { args, .. } | Clause::Rule { args, .. } => {
             args.iter().filter_map(Term::var).for_each(|v| {
                 out.insert(v.clone());

@@ -23,6 +23,8 @@ struct Slot {
 pub struct Working<'v> {
     view: View<'v>,
     slots: BTreeMap<(EntityId, AttrId), Slot>,
+    /// Values asserted although already held (recorded in history for dimensioned transactions).
+    again: BTreeSet<(EntityId, AttrId, Value)>,
 }
 
 /// The datoms one transaction asserts and retracts.
@@ -32,6 +34,8 @@ pub struct Diff {
     pub retracted: Vec<RawDatom>,
     /// New datoms (tx still unset: 0).
     pub asserted: Vec<RawDatom>,
+    /// Datoms asserted again while already true (tx still unset: 0).
+    pub reasserted: Vec<RawDatom>,
 }
 
 impl<'v> Working<'v> {
@@ -40,6 +44,7 @@ impl<'v> Working<'v> {
         Working {
             view,
             slots: BTreeMap::new(),
+            again: BTreeSet::new(),
         }
     }
 
@@ -69,7 +74,11 @@ impl<'v> Working<'v> {
         if !many {
             s.after.clear();
         }
-        s.after.insert(v);
+        let again = s.before.contains_key(&v);
+        s.after.insert(v.clone());
+        if again {
+            self.again.insert((e, a, v));
+        }
         Ok(())
     }
 
@@ -135,6 +144,21 @@ impl<'v> Working<'v> {
     /// The net change, checked against unique constraints.
     pub fn finish(self, schema: &Schema) -> Result<Diff> {
         let mut diff = Diff::default();
+        for (e, a, v) in &self.again {
+            let held = self
+                .slots
+                .get(&(*e, *a))
+                .is_some_and(|s| s.after.contains(v));
+            if held {
+                diff.reasserted.push(RawDatom {
+                    e: *e,
+                    a: *a,
+                    v: v.clone(),
+                    tx: 0,
+                    added: true,
+                });
+            }
+        }
         // (attribute, value) → entity, for unique values asserted by this transaction.
         let mut claimed: BTreeMap<(AttrId, &Value), EntityId> = BTreeMap::new();
         for ((e, a), slot) in &self.slots {

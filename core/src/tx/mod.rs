@@ -46,6 +46,8 @@ pub struct TxInput {
     pub tx_meta: Option<BTreeMap<Value, Value>>,
     /// The transaction's instant; `None` takes the host clock's.
     pub tx_instant: Option<i64>,
+    /// Values along user time dimensions (`:time/…` → instant) that stamp every datom written.
+    pub time_dimensions: Option<BTreeMap<Value, Value>>,
 }
 
 impl TxInput {
@@ -55,6 +57,7 @@ impl TxInput {
             tx_data,
             tx_meta: None,
             tx_instant: None,
+            time_dimensions: None,
         }
     }
 }
@@ -72,6 +75,8 @@ pub struct Prepared {
     pub report: TxReport,
     /// The datoms this transaction retracted, with the transactions that had asserted them.
     pub retracted: Vec<RawDatom>,
+    /// Datoms asserted again while already true; recorded in history only when `record_again`.
+    pub reasserted: Vec<RawDatom>,
 }
 
 /// Metadata key names.
@@ -87,7 +92,15 @@ pub mod meta {
 }
 
 /// Prepares a transaction against `view` (the current state) without writing anything.
-pub fn prepare(view: &View<'_>, counters: Counters, input: &TxInput, now: i64) -> Result<Prepared> {
+/// Redundant assertions are left out unless `record_again`: then (for transactions carrying time
+/// dimensions) they are recorded in history, so the fact is seen along the new time coordinates.
+pub fn prepare(
+    view: &View<'_>,
+    counters: Counters,
+    input: &TxInput,
+    now: i64,
+    record_again: bool,
+) -> Result<Prepared> {
     let mut schema = view.schema().clone();
     let mut parsed = parse::parse(&input.tx_data, &schema)?;
     if let Some(meta) = &input.tx_meta {
@@ -261,6 +274,15 @@ pub fn prepare(view: &View<'_>, counters: Counters, input: &TxInput, now: i64) -
         report.push(&schema, &d)?;
     }
     report.finish_deltas();
+    let mut reasserted = Vec::new();
+    if record_again {
+        for d in &diff.reasserted {
+            let d = RawDatom { tx, ..d.clone() };
+            batch.put(history_key(true, &d), Vec::new());
+            batch.put(history_key(false, &d), Vec::new());
+            reasserted.push(d);
+        }
+    }
     let counters = Counters {
         next_eid,
         next_tx: tx + 1,
@@ -281,6 +303,7 @@ pub fn prepare(view: &View<'_>, counters: Counters, input: &TxInput, now: i64) -
         counters,
         report,
         retracted: diff.retracted,
+        reasserted,
     })
 }
 

@@ -58,11 +58,13 @@ pub fn resolve_tempids(
         }
         match view.entity_with(attr.id, v)? {
             Some(existing) => match upserted.get(t) {
-                Some(prev) if *prev != existing => return Err(err!(
+                Some(prev) if *prev != existing => {
+                    return Err(err!(
                     Unique,
                     "tempid {} upserts to two entities: {prev} and {existing} (via {a:?} {v:?})",
                     show(t)
-                )),
+                ))
+                }
                 _ => {
                     upserted.insert(t.clone(), existing);
                 }
