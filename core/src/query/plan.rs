@@ -14,6 +14,7 @@ use super::rel::Rel;
 use crate::{Result, Value};
 use alloc::collections::BTreeSet;
 use alloc::string::String;
+use alloc::vec::Vec;
 
 /// Counts stop at this many datoms: beyond it, sizes compare as equal.
 const COUNT_CAP: usize = 4096;
@@ -28,6 +29,19 @@ pub enum Step {
 
 /// Picks the next clause among `pending`.
 pub fn choose(ctx: &mut Ctx<'_>, pending: &[&Clause], rel: &Rel) -> Result<Step> {
+    // Filters whose inputs are bound run first, and need no estimate.
+    for (i, c) in pending.iter().enumerate() {
+        if matches!(c, Clause::Pred { .. } | Clause::Fn { .. } | Clause::Not { .. }) && cost(ctx, c, pending, i, rel)?.is_some() {
+            return Ok(Step::Run(i));
+        }
+    }
+    // A single generator left needs no estimate either.
+    let generators: Vec<usize> = (0..pending.len())
+        .filter(|i| matches!(pending.get(*i), Some(Clause::Pattern(_) | Clause::Or { .. } | Clause::Rule { .. })))
+        .collect();
+    if let [only] = generators.as_slice() {
+        return Ok(Step::Run(*only));
+    }
     let mut best: Option<(f64, usize)> = None;
     for (i, c) in pending.iter().enumerate() {
         let Some(cost) = cost(ctx, c, pending, i, rel)? else {
