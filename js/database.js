@@ -1,0 +1,304 @@
+// The JS API of dfdb: `Database`, its read-only `DatabaseView`s, and persistence hooks.
+// Every method forwards to the WebAssembly `RawDatabase` (web/src/database.rs); this module only
+// shapes the API (variadic inputs, unsubscribe functions, promises for persistent databases).
+import { RawDatabase } from '../pkg/web/dfdb_web.js';
+
+/** Reports an exception thrown by a user callback without breaking the database's own call. */
+const report = (e) => {
+  if (typeof globalThis.reportError === 'function') globalThis.reportError(e);
+  else setTimeout(() => { throw e; });
+};
+
+const guarded = (callback) => (arg) => {
+  try {
+    callback(arg);
+  } catch (e) {
+    report(e);
+  }
+};
+
+/** An Error with the stable `kind` of dfdb errors. */
+export function dfdbError(kind, message) {
+  const e = new Error(message);
+  e.name = 'DfdbError';
+  e.kind = kind;
+  return e;
+}
+
+/** The read methods shared by a database and its views; `at` selects the point in time. */
+class Reader {
+  /** @internal */
+  _raw() {
+    throw new Error('abstract');
+  }
+
+  /** @internal */
+  _at() {
+    return undefined;
+  }
+
+  q(query, ...inputs) {
+    return this._raw().q(query, inputs, this._at());
+  }
+
+  qEdn(query, ...inputs) {
+    return this._raw().qEdn(query, inputs, this._at());
+  }
+
+  explain(query, ...inputs) {
+    return this._raw().explain(query, inputs, this._at());
+  }
+
+  pull(pattern, eid) {
+    return this._raw().pull(pattern, eid, this._at());
+  }
+
+  pullEdn(pattern, eid) {
+    return this._raw().pullEdn(pattern, eid, this._at());
+  }
+
+  pullMany(pattern, eids) {
+    return this._raw().pullMany(pattern, eids, this._at());
+  }
+
+  pullManyEdn(pattern, eids) {
+    return this._raw().pullManyEdn(pattern, eids, this._at());
+  }
+
+  entity(eid) {
+    return this._raw().entity(eid, this._at());
+  }
+
+  entityEdn(eid) {
+    return this._raw().entityEdn(eid, this._at());
+  }
+
+  entityBy(attr, value) {
+    return this._raw().entityBy(attr, value, this._at());
+  }
+
+  datoms(index, ...components) {
+    return this._raw().datoms(index, components, this._at());
+  }
+}
+
+/** A read-only view of a database as of a point in time (or of what came since one). */
+export class DatabaseView extends Reader {
+  #db;
+  #at;
+
+  /** @internal Use `db.asOf(t)` / `db.since(t)`. */
+  constructor(db, at) {
+    super();
+    this.#db = db;
+    this.#at = at;
+  }
+
+  /** @internal */
+  _raw() {
+    return this.#db._raw();
+  }
+
+  /** @internal */
+  _at() {
+    return this.#at;
+  }
+
+  /** The transaction this view shows the state right after (as-of views). */
+  get basisTx() {
+    const t = this.#at.asOf ?? this.#at.since;
+    return this._raw().resolveTime(t);
+  }
+}
+
+/** Where persistent databases keep their data; set by the entry module for its platform. */
+let defaultBackend = null;
+
+/** @internal Called by the platform entry (browser: IndexedDB; Node.js: files). */
+export function setDefaultBackend(factory) {
+  defaultBackend = factory;
+}
+
+export class Database extends Reader {
+  #raw;
+  #backend = null;
+  #writes = Promise.resolve();
+  #failed = null;
+
+  /**
+   * A new in-memory database.
+   * @param {{schema?: string | object, clock?: (() => number) | null}} [options]
+   */
+  constructor(options = {}) {
+    super();
+    if (options && options[RAW]) {
+      this.#raw = options[RAW];
+      return;
+    }
+    this.#raw = new RawDatabase(options.schema, options);
+  }
+
+  /**
+   * Opens (or creates) a persistent database: in browsers an IndexedDB database named `name`, on
+   * Node.js a file at path `name`. Every entry is loaded into memory; each transaction is written
+   * through before `transact`'s promise resolves.
+   */
+  static async open(name, options = {}) {
+    const factory = options.backend ?? defaultBackend;
+    if (!factory) {
+      throw dfdbError('io', 'Database.open: no persistent storage on this platform');
+    }
+    const backend = await factory(name, options);
+    let raw;
+    try {
+      const entries = await backend.load();
+      raw = RawDatabase.load(entries, options.schema, options);
+    } catch (e) {
+      await backend.close();
+      throw e;
+    }
+    const db = new Database({ [RAW]: raw });
+    db.#backend = backend;
+    await db.#persist();
+    return db;
+  }
+
+  /** @internal */
+  _raw() {
+    if (this.#failed) throw this.#failed;
+    return this.#raw;
+  }
+
+  /** Whether this database writes through to persistent storage (`transact` returns a promise). */
+  get persistent() {
+    return this.#backend !== null;
+  }
+
+  /** Writes the batches committed since the last write, in commit order. */
+  #persist() {
+    const batches = this.#raw.takeJournal();
+    if (batches.length === 0) return this.#writes;
+    const backend = this.#backend;
+    this.#writes = this.#writes.then(async () => {
+      if (this.#failed) throw this.#failed;
+      try {
+        await backend.write(batches);
+      } catch (e) {
+        // Memory is now ahead of storage: refuse everything until the database is opened again
+        // (which reloads what storage holds: every transaction before this one).
+        const err = e && e.kind ? e : dfdbError('io', `persisting a transaction failed: ${e && e.message ? e.message : e}`);
+        this.#failed = err;
+        try {
+          this.#raw.close();
+        } catch {
+          // already closed
+        }
+        await backend.close();
+        throw err;
+      }
+    });
+    return this.#writes;
+  }
+
+  /**
+   * Commits a transaction (EDN text, or JS data). Returns the report; for a persistent database a
+   * promise of it, resolved once the transaction is stored.
+   */
+  transact(tx, options) {
+    if (!this.#backend) return this.#raw.transact(tx, options);
+    let result;
+    try {
+      result = this._raw().transact(tx, options);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.#persist().then(() => result);
+  }
+
+  asOf(t) {
+    return new DatabaseView(this, { asOf: t });
+  }
+
+  since(t) {
+    return new DatabaseView(this, { since: t });
+  }
+
+  history(eid) {
+    return this._raw().history(eid);
+  }
+
+  schema() {
+    return this._raw().schema();
+  }
+
+  schemaEdn() {
+    return this._raw().schemaEdn();
+  }
+
+  counters() {
+    return this._raw().counters();
+  }
+
+  #subscribe(query, callback, inputs, asEdn) {
+    const raw = this._raw();
+    const { id, initial } = raw.subscribe(query, guarded(callback), inputs, asEdn);
+    let live = true;
+    const unsubscribe = () => {
+      if (!live) return false;
+      live = false;
+      try {
+        return raw.unsubscribe(id);
+      } catch {
+        return false;
+      }
+    };
+    unsubscribe.initial = initial;
+    unsubscribe.id = id;
+    return unsubscribe;
+  }
+
+  /** A live query: `callback({additions, retractions})` after each change; returns `unsubscribe`. */
+  subscribe(query, callback, ...inputs) {
+    return this.#subscribe(query, callback, inputs, false);
+  }
+
+  /** `subscribe` with EDN-text inputs, initial result and diffs. */
+  subscribeEdn(query, callback, ...inputs) {
+    return this.#subscribe(query, callback, inputs, true);
+  }
+
+  /** Calls `callback(report)` after every transaction; returns `unlisten`. */
+  listen(callback) {
+    const raw = this._raw();
+    const key = raw.listen(guarded(callback));
+    return () => {
+      try {
+        return raw.unlisten(key);
+      } catch {
+        return false;
+      }
+    };
+  }
+
+  /**
+   * Closes the database: later calls fail with kind `closed`. For a persistent database, returns a
+   * promise resolved once pending writes are stored and the storage (and its lock) released.
+   */
+  close() {
+    if (!this.#failed) this.#raw.close();
+    if (!this.#backend) return undefined;
+    const backend = this.#backend;
+    return this.#writes.catch(() => {}).then(() => backend.close());
+  }
+
+  /** Frees the WebAssembly memory (the database is unusable afterwards). */
+  free() {
+    this.#raw.free();
+  }
+
+  [Symbol.dispose ?? Symbol.for('Symbol.dispose')]() {
+    this.free();
+  }
+}
+
+const RAW = Symbol('dfdb.raw');

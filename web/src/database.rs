@@ -1,0 +1,672 @@
+//! `RawDatabase`: the engine's [`Database`] behind a JS class. The public `Database` of the npm package
+//! (`js/database.js`) wraps it; every method here only converts arguments and results.
+
+use crate::convert::{eid_to_js, from_js, int_to_js, kw_to_js, to_js, FromJs};
+use crate::error::{js_error, IntoJs};
+use crate::storage::{Journal, JournalStorage};
+use dfdb_core::db::tx_input_from_value;
+use dfdb_core::live::LiveDiff;
+use dfdb_core::query::{q, Input};
+use dfdb_core::storage::{BatchOp, MemoryStorage, Storage};
+use dfdb_core::{edn, pull, Database, Datom, Error, Index, TimePoint, TxReport, Value, View};
+use js_sys::{Array, Date, Function, Object, Reflect, Uint8Array};
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+
+/// Callbacks due (a JS function and its argument), called once the engine is no longer borrowed,
+/// so that a callback may read or write the database.
+type Pending = Rc<RefCell<Vec<(Function, JsValue)>>>;
+
+/// A dfdb database (in memory, or in memory with a journal for the host to persist).
+#[wasm_bindgen(js_name = RawDatabase)]
+pub struct RawDatabase {
+    db: Rc<RefCell<Database>>,
+    pending: Pending,
+    journal: Option<Journal>,
+}
+
+fn set(obj: &Object, key: &str, v: &JsValue) {
+    let _ = Reflect::set(obj, &JsValue::from_str(key), v);
+}
+
+fn get(obj: &JsValue, key: &str) -> JsValue {
+    if !obj.is_object() {
+        return JsValue::UNDEFINED;
+    }
+    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn busy() -> JsValue {
+    js_error(&Error::Type(
+        "the database is already in use (a clock function may not call the database)".into(),
+    ))
+}
+
+/// Reads an EDN text with the default limits.
+fn read(text: &str) -> Result<Value, JsValue> {
+    edn::read(text).js()
+}
+
+/// Reads a JS argument that is EDN text when a string, JS data otherwise.
+fn edn_or_js(v: &JsValue) -> Result<Value, JsValue> {
+    match v.as_string() {
+        Some(text) => read(&text),
+        None => from_js(v, FromJs::default()).js(),
+    }
+}
+
+/// Reads a JS argument that must be EDN text.
+fn edn_text(v: &JsValue, what: &str) -> Result<Value, JsValue> {
+    match v.as_string() {
+        Some(text) => read(&text),
+        None => Err(js_error(&Error::Type(format!(
+            "{what} must be an EDN string"
+        )))),
+    }
+}
+
+/// The schema option: EDN text or a JS object; `undefined` for none.
+fn schema_value(schema: &JsValue) -> Result<Option<Value>, JsValue> {
+    if schema.is_undefined() || schema.is_null() {
+        return Ok(None);
+    }
+    edn_or_js(schema).map(Some)
+}
+
+/// The host clock: `options.clock` (a function returning ms since the epoch), `null` for none
+/// (instants then come from the transactions), `Date.now` when not given.
+fn clock(options: &JsValue) -> Result<Option<dfdb_core::db::Clock>, JsValue> {
+    let c = get(options, "clock");
+    if c.is_null() {
+        return Ok(None);
+    }
+    if c.is_undefined() {
+        return Ok(Some(Box::new(|| Date::now() as i64)));
+    }
+    let f: Function = c.dyn_into().map_err(|_| {
+        js_error(&Error::Type(
+            "options.clock must be a function or null".into(),
+        ))
+    })?;
+    Ok(Some(Box::new(move || {
+        f.call0(&JsValue::NULL)
+            .ok()
+            .and_then(|v| v.as_f64())
+            .unwrap_or_else(Date::now) as i64
+    })))
+}
+
+/// A time point: a transaction id (number or bigint) or an instant (`Date`).
+fn time_point(t: &JsValue) -> Result<TimePoint, JsValue> {
+    if let Some(d) = t.dyn_ref::<Date>() {
+        return Ok(TimePoint::Instant(d.get_time() as i64));
+    }
+    match from_js(t, FromJs::default()).js()? {
+        Value::Int(i) if i >= 0 => Ok(TimePoint::Tx(i as u64)),
+        Value::Inst(ms) => Ok(TimePoint::Instant(ms)),
+        other => Err(js_error(&Error::Type(format!(
+            "{other} is not a transaction id or a Date"
+        )))),
+    }
+}
+
+/// A datom as `{e, a, v, tx, added}`.
+pub fn datom_to_js(d: &Datom) -> JsValue {
+    let o = Object::new();
+    set(&o, "e", &eid_to_js(d.e));
+    set(&o, "a", &kw_to_js(&d.a));
+    set(&o, "v", &to_js(&d.v));
+    set(&o, "tx", &eid_to_js(d.tx));
+    set(&o, "added", &JsValue::from_bool(d.added));
+    o.into()
+}
+
+fn datoms_to_js(ds: &[Datom]) -> JsValue {
+    ds.iter().map(datom_to_js).collect::<Array>().into()
+}
+
+/// A transaction report as `{tx, txInstant, tempids, txData}`.
+fn report_to_js(r: &TxReport) -> JsValue {
+    let o = Object::new();
+    set(&o, "tx", &eid_to_js(r.tx));
+    set(
+        &o,
+        "txInstant",
+        &Date::new(&JsValue::from_f64(r.tx_instant as f64)),
+    );
+    let tempids = Object::new();
+    for (k, id) in &r.tempids {
+        let key = match k {
+            Value::Str(s) => s.to_string(),
+            other => other.to_string(),
+        };
+        set(&tempids, &key, &eid_to_js(*id));
+    }
+    set(&o, "tempids", &tempids);
+    set(&o, "txData", &datoms_to_js(&r.tx_data));
+    o.into()
+}
+
+fn diff_to_js(d: &LiveDiff, as_edn: bool) -> JsValue {
+    let o = Object::new();
+    let side = |rows: &[Value]| -> JsValue {
+        if as_edn {
+            JsValue::from_str(&edn::to_edn(&Value::Vector(rows.to_vec())))
+        } else {
+            rows.iter().map(to_js).collect::<Array>().into()
+        }
+    };
+    set(&o, "additions", &side(&d.additions));
+    set(&o, "retractions", &side(&d.retractions));
+    o.into()
+}
+
+/// The items of a query's `:in` clause (vector or map form), if it has one.
+fn in_clause(query: &Value) -> Option<&[Value]> {
+    match query {
+        Value::Vector(items) | Value::List(items) => {
+            let start = items
+                .iter()
+                .position(|v| matches!(v, Value::Keyword(k) if k.as_str() == "in"))?
+                + 1;
+            let rest = items.get(start..)?;
+            let end = rest
+                .iter()
+                .position(|v| matches!(v, Value::Keyword(_)))
+                .unwrap_or(rest.len());
+            rest.get(..end)
+        }
+        Value::Map(m) => m.get(&Value::kw("in")).and_then(Value::as_seq),
+        _ => None,
+    }
+}
+
+/// The query's inputs in `:in` order: this database's view for every `$…` source, `args` for the rest
+/// (in order). A query without `:in` reads the database alone.
+fn inputs<'v>(view: View<'v>, query: &Value, args: Vec<Value>) -> Vec<Input<'v>> {
+    let mut args = args.into_iter();
+    let mut out = Vec::new();
+    match in_clause(query) {
+        None => out.push(Input::Db(view)),
+        Some(ins) => {
+            for i in ins {
+                match i {
+                    Value::Symbol(s) if s.as_str().starts_with('$') => out.push(Input::Db(view)),
+                    _ => {
+                        if let Some(a) = args.next() {
+                            out.push(Input::Value(a));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out.extend(args.map(Input::Value));
+    out
+}
+
+/// An entity argument: an id or a lookup ref `[attr, value]`.
+fn entity_of(view: &View<'_>, eid: &Value) -> Result<Option<Value>, Error> {
+    let id = match eid {
+        Value::Int(n) => {
+            Some(u64::try_from(*n).map_err(|_| Error::Type(format!("{n} is not an entity id")))?)
+        }
+        Value::Ref(id) => Some(*id),
+        Value::Vector(lr) => match lr.as_slice() {
+            [Value::Keyword(a), v] => view.entity_by(a, v)?,
+            _ => return Err(Error::parse(format!("bad lookup ref {eid}"))),
+        },
+        other => return Err(Error::Type(format!("{other} does not name an entity"))),
+    };
+    Ok(match id {
+        None => None,
+        Some(id) => view.entity(id)?.map(Value::Map),
+    })
+}
+
+fn js_array(v: &JsValue) -> Vec<JsValue> {
+    if Array::is_array(v) {
+        Array::unchecked_from_js_ref(v).iter().collect()
+    } else {
+        Vec::new()
+    }
+}
+
+#[wasm_bindgen(js_class = RawDatabase)]
+impl RawDatabase {
+    /// A new in-memory database. `schema`: EDN text, a JS object, or `undefined`;
+    /// `options.clock`: see the JS docs.
+    #[wasm_bindgen(constructor)]
+    pub fn new(schema: JsValue, options: JsValue) -> Result<RawDatabase, JsValue> {
+        let schema = schema_value(&schema)?;
+        let storage: Box<dyn Storage> = Box::new(MemoryStorage::new());
+        Self::open_storage(storage, &schema, &options, None)
+    }
+
+    /// A database over entries a host loaded (each `[key, value]` as `Uint8Array`s), journaling every
+    /// batch written from now on for the host to persist (see [`RawDatabase::take_journal`]).
+    pub fn load(
+        entries: JsValue,
+        schema: JsValue,
+        options: JsValue,
+    ) -> Result<RawDatabase, JsValue> {
+        let schema = schema_value(&schema)?;
+        let mut kvs = Vec::new();
+        for e in js_array(&entries) {
+            let pair: Array = Array::unchecked_from_js(e);
+            let k = Uint8Array::new(&pair.get(0)).to_vec();
+            let v = Uint8Array::new(&pair.get(1)).to_vec();
+            kvs.push((k, v));
+        }
+        let journal: Journal = Rc::default();
+        let storage = JournalStorage::load(kvs, journal.clone()).js()?;
+        Self::open_storage(Box::new(storage), &schema, &options, Some(journal))
+    }
+
+    fn open_storage(
+        storage: Box<dyn Storage>,
+        schema: &Option<Value>,
+        options: &JsValue,
+        journal: Option<Journal>,
+    ) -> Result<RawDatabase, JsValue> {
+        let clock = clock(options)?;
+        let db = match schema {
+            Some(s) => Database::open_with_schema(storage, clock, s),
+            None => Database::open(storage, clock),
+        }
+        .js()?;
+        Ok(RawDatabase {
+            db: Rc::new(RefCell::new(db)),
+            pending: Rc::default(),
+            journal,
+        })
+    }
+
+    /// The batches written since the last call, each an array of `[key, value]` (`value` `null` for a
+    /// delete); empty for a database without a journal.
+    #[wasm_bindgen(js_name = takeJournal)]
+    pub fn take_journal(&self) -> Array {
+        let out = Array::new();
+        let Some(journal) = &self.journal else {
+            return out;
+        };
+        for batch in journal.borrow_mut().drain(..) {
+            let ops: Array = batch
+                .ops
+                .iter()
+                .map(|op| -> JsValue {
+                    let pair = Array::new();
+                    match op {
+                        BatchOp::Put(k, v) => {
+                            pair.push(&Uint8Array::from(&k[..]));
+                            pair.push(&Uint8Array::from(&v[..]));
+                        }
+                        BatchOp::Delete(k) => {
+                            pair.push(&Uint8Array::from(&k[..]));
+                            pair.push(&JsValue::NULL);
+                        }
+                    }
+                    pair.into()
+                })
+                .collect();
+            out.push(&ops);
+        }
+        out
+    }
+
+    /// Calls the callbacks that came due during the last operation.
+    fn flush(&self) {
+        loop {
+            let due = std::mem::take(&mut *self.pending.borrow_mut());
+            if due.is_empty() {
+                return;
+            }
+            for (f, arg) in due {
+                let _ = f.call1(&JsValue::NULL, &arg);
+            }
+        }
+    }
+
+    fn with_db<R>(&self, f: impl FnOnce(&Database) -> Result<R, Error>) -> Result<R, JsValue> {
+        let db = self.db.try_borrow().map_err(|_| busy())?;
+        f(&db).js()
+    }
+
+    fn with_db_mut<R>(
+        &self,
+        f: impl FnOnce(&mut Database) -> Result<R, Error>,
+    ) -> Result<R, JsValue> {
+        let result = {
+            let mut db = self.db.try_borrow_mut().map_err(|_| busy())?;
+            f(&mut db)
+        };
+        self.flush();
+        result.js()
+    }
+
+    /// Reads with the view `at` selects: `undefined` for now, `{asOf: t}` or `{since: t}`.
+    fn with_view<R>(
+        &self,
+        at: &JsValue,
+        f: impl FnOnce(View<'_>) -> Result<R, Error>,
+    ) -> Result<R, JsValue> {
+        let as_of = get(at, "asOf");
+        let since = get(at, "since");
+        let point = |t: &JsValue| time_point(t);
+        let (as_of, since) = (
+            (!as_of.is_undefined()).then(|| point(&as_of)).transpose()?,
+            (!since.is_undefined()).then(|| point(&since)).transpose()?,
+        );
+        self.with_db(|db| {
+            let view = match (as_of, since) {
+                (Some(t), _) => db.as_of(t)?,
+                (None, Some(t)) => db.since(t)?,
+                (None, None) => db.view(),
+            };
+            f(view)
+        })
+    }
+
+    /// Commits a transaction: `tx` is EDN text or JS data (a tx-data array, or
+    /// `{"tx-data": [...], "tx-meta": {...}}`); `options.txInstant` (`Date` or ms) and
+    /// `options.txMeta` (JS object) override. Returns the report.
+    pub fn transact(&self, tx: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+        let value = match tx.as_string() {
+            Some(text) => {
+                let opts = edn::ReadOptions {
+                    ordered_maps: true,
+                    ..Default::default()
+                };
+                edn::read_with(&text, &opts).js()?
+            }
+            None => from_js(&tx, FromJs { ordered_maps: true }).js()?,
+        };
+        let mut input = tx_input_from_value(value).js()?;
+        let instant = get(&options, "txInstant");
+        if !instant.is_undefined() && !instant.is_null() {
+            input.tx_instant = Some(match from_js(&instant, FromJs::default()).js()? {
+                Value::Inst(ms) | Value::Int(ms) => ms,
+                other => {
+                    return Err(js_error(&Error::Type(format!(
+                        "txInstant must be a Date or milliseconds, got {other}"
+                    ))))
+                }
+            });
+        }
+        let meta = get(&options, "txMeta");
+        if !meta.is_undefined() && !meta.is_null() {
+            match from_js(&meta, FromJs::default()).js()? {
+                Value::Map(m) => input.tx_meta = Some(m),
+                other => {
+                    return Err(js_error(&Error::Type(format!(
+                        "txMeta must be an object, got {other}"
+                    ))))
+                }
+            }
+        }
+        let report = self.with_db_mut(|db| db.transact(input))?;
+        Ok(report_to_js(&report))
+    }
+
+    /// Runs a query (EDN text) with JS-data inputs for its non-`$` `:in` elements.
+    pub fn q(&self, query: JsValue, args: JsValue, at: JsValue) -> Result<JsValue, JsValue> {
+        let query = edn_text(&query, "a query")?;
+        let args = js_array(&args)
+            .iter()
+            .map(|a| from_js(a, FromJs::default()).js())
+            .collect::<Result<Vec<_>, _>>()?;
+        self.with_view(&at, |view| q(&query, &inputs(view, &query, args)))
+            .map(|v| to_js(&v))
+    }
+
+    /// Runs a query with EDN-text inputs; returns the result as EDN text.
+    #[wasm_bindgen(js_name = qEdn)]
+    pub fn q_edn(&self, query: &str, args: JsValue, at: JsValue) -> Result<String, JsValue> {
+        let query = read(query)?;
+        let args = js_array(&args)
+            .iter()
+            .map(|a| edn_text(a, "an EDN input"))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.with_view(&at, |view| q(&query, &inputs(view, &query, args)))
+            .map(|v| edn::to_edn(&v))
+    }
+
+    /// The query plan: the clauses in the order the planner ran them, with row counts.
+    pub fn explain(&self, query: &str, args: JsValue, at: JsValue) -> Result<Array, JsValue> {
+        let query = read(query)?;
+        let args = js_array(&args)
+            .iter()
+            .map(|a| from_js(a, FromJs::default()).js())
+            .collect::<Result<Vec<_>, _>>()?;
+        let lines = self.with_view(&at, |view| {
+            dfdb_core::query::explain(&query, &inputs(view, &query, args))
+        })?;
+        Ok(lines.iter().map(|l| JsValue::from_str(l)).collect())
+    }
+
+    /// Pulls `pattern` (EDN text or JS data) for `eid` (an id or a lookup ref, JS data).
+    pub fn pull(&self, pattern: JsValue, eid: JsValue, at: JsValue) -> Result<JsValue, JsValue> {
+        let pattern = edn_or_js(&pattern)?;
+        let eid = from_js(&eid, FromJs::default()).js()?;
+        self.with_view(&at, |view| pull::pull(&view, &pattern, &eid))
+            .map(|v| to_js(&v))
+    }
+
+    /// Pulls with EDN text for pattern and entity; returns EDN text.
+    #[wasm_bindgen(js_name = pullEdn)]
+    pub fn pull_edn(&self, pattern: &str, eid: &str, at: JsValue) -> Result<String, JsValue> {
+        let (pattern, eid) = (read(pattern)?, read(eid)?);
+        self.with_view(&at, |view| pull::pull(&view, &pattern, &eid))
+            .map(|v| edn::to_edn(&v))
+    }
+
+    /// Pulls `pattern` for each of `eids` (a JS array), in order.
+    #[wasm_bindgen(js_name = pullMany)]
+    pub fn pull_many(
+        &self,
+        pattern: JsValue,
+        eids: JsValue,
+        at: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let pattern = edn_or_js(&pattern)?;
+        let eids = js_array(&eids)
+            .iter()
+            .map(|e| from_js(e, FromJs::default()).js())
+            .collect::<Result<Vec<_>, _>>()?;
+        self.with_view(&at, |view| pull::pull_many(&view, &pattern, &eids))
+            .map(|v| to_js(&v))
+    }
+
+    /// Pulls with EDN text for the pattern and the vector of entities; returns EDN text.
+    #[wasm_bindgen(js_name = pullManyEdn)]
+    pub fn pull_many_edn(&self, pattern: &str, eids: &str, at: JsValue) -> Result<String, JsValue> {
+        let (pattern, eids) = (read(pattern)?, read(eids)?);
+        self.with_view(&at, |view| match eids.as_seq() {
+            Some(list) => pull::pull_many(&view, &pattern, list),
+            None => pull::pull_many(&view, &pattern, std::slice::from_ref(&eids)),
+        })
+        .map(|v| edn::to_edn(&v))
+    }
+
+    /// Every current attribute of an entity (an id or a lookup ref), or `null`.
+    pub fn entity(&self, eid: JsValue, at: JsValue) -> Result<JsValue, JsValue> {
+        let eid = from_js(&eid, FromJs::default()).js()?;
+        self.with_view(&at, |view| entity_of(&view, &eid))
+            .map(|e| e.as_ref().map_or(JsValue::NULL, to_js))
+    }
+
+    /// [`RawDatabase::entity`] with EDN text in and out (`nil` when absent).
+    #[wasm_bindgen(js_name = entityEdn)]
+    pub fn entity_edn(&self, eid: &str, at: JsValue) -> Result<String, JsValue> {
+        let eid = read(eid)?;
+        self.with_view(&at, |view| entity_of(&view, &eid))
+            .map(|e| edn::to_edn(&e.unwrap_or(Value::Nil)))
+    }
+
+    /// The entity id holding `value` for the unique attribute `attr`, or `null`.
+    #[wasm_bindgen(js_name = entityBy)]
+    pub fn entity_by(&self, attr: &str, value: JsValue, at: JsValue) -> Result<JsValue, JsValue> {
+        let attr = crate::convert::keyword_from(attr).ok_or_else(|| {
+            js_error(&Error::parse(format!(
+                "{attr:?} is not an attribute keyword"
+            )))
+        })?;
+        let value = from_js(&value, FromJs::default()).js()?;
+        self.with_view(&at, |view| view.entity_by(&attr, &value))
+            .map(|e| e.map_or(JsValue::NULL, eid_to_js))
+    }
+
+    /// The datoms of `index` (`"eavt"`, `"aevt"`, `"avet"`, `"vaet"`) under leading `components`.
+    pub fn datoms(
+        &self,
+        index: &str,
+        components: JsValue,
+        at: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let index = Index::parse(index).js()?;
+        let comps = js_array(&components)
+            .iter()
+            .map(|c| from_js(c, FromJs::default()).js())
+            .collect::<Result<Vec<_>, _>>()?;
+        self.with_view(&at, |view| view.index_datoms(index, &comps))
+            .map(|ds| datoms_to_js(&ds))
+    }
+
+    /// Every assertion and retraction of entity `eid` (all entities when `undefined`), oldest first.
+    pub fn history(&self, eid: JsValue) -> Result<JsValue, JsValue> {
+        let e = if eid.is_undefined() || eid.is_null() {
+            None
+        } else {
+            match from_js(&eid, FromJs::default()).js()? {
+                Value::Int(i) if i >= 0 => Some(i as u64),
+                other => {
+                    return Err(js_error(&Error::Type(format!(
+                        "{other} is not an entity id"
+                    ))))
+                }
+            }
+        };
+        self.with_db(|db| db.history(e)).map(|ds| datoms_to_js(&ds))
+    }
+
+    /// The transaction a time point stands for (`t`: a tx id, or a `Date`).
+    #[wasm_bindgen(js_name = resolveTime)]
+    pub fn resolve_time(&self, t: JsValue) -> Result<JsValue, JsValue> {
+        let point = time_point(&t)?;
+        self.with_db(|db| db.resolve_time(point)).map(eid_to_js)
+    }
+
+    /// The schema as a JS object `{":attr": {":db/cardinality": …}}`.
+    pub fn schema(&self) -> Result<JsValue, JsValue> {
+        self.schema_value().map(|v| to_js(&v))
+    }
+
+    /// The schema as EDN text.
+    #[wasm_bindgen(js_name = schemaEdn)]
+    pub fn schema_edn(&self) -> Result<String, JsValue> {
+        self.schema_value().map(|v| edn::to_edn(&v))
+    }
+
+    fn schema_value(&self) -> Result<Value, JsValue> {
+        self.with_db(|db| {
+            Ok(Value::Map(
+                db.schema()
+                    .iter()
+                    .map(|a| (Value::Keyword(a.ident.clone()), a.to_value()))
+                    .collect(),
+            ))
+        })
+    }
+
+    /// Subscribes to a live query: `callback` gets `{additions, retractions}` after each transaction
+    /// that changes the result. Returns `{id, initial}`. With `asEdn`, `args` are EDN texts and the
+    /// initial result and the diffs are EDN texts.
+    pub fn subscribe(
+        &self,
+        query: &str,
+        callback: Function,
+        args: JsValue,
+        as_edn: bool,
+    ) -> Result<JsValue, JsValue> {
+        let query = read(query)?;
+        let args = js_array(&args)
+            .iter()
+            .map(|a| {
+                if as_edn {
+                    edn_text(a, "an EDN input")
+                } else {
+                    from_js(a, FromJs::default()).js()
+                }
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let pending = self.pending.clone();
+        let sink = Box::new(move |d: Result<&LiveDiff, &Error>| {
+            let arg = match d {
+                Ok(d) => diff_to_js(d, as_edn),
+                Err(e) => {
+                    let o = Object::new();
+                    let empty = if as_edn {
+                        JsValue::from_str("[]")
+                    } else {
+                        Array::new().into()
+                    };
+                    set(&o, "additions", &empty);
+                    set(&o, "retractions", &empty);
+                    set(&o, "error", &js_error(e));
+                    o.into()
+                }
+            };
+            pending.borrow_mut().push((callback.clone(), arg));
+        });
+        let (id, initial) = self.with_db_mut(|db| db.subscribe(&query, &args, sink))?;
+        let o = Object::new();
+        set(&o, "id", &JsValue::from_f64(id as f64));
+        let initial = if as_edn {
+            JsValue::from_str(&edn::to_edn(&initial))
+        } else {
+            to_js(&initial)
+        };
+        set(&o, "initial", &initial);
+        Ok(o.into())
+    }
+
+    /// Stops a live query; returns whether it existed.
+    pub fn unsubscribe(&self, id: f64) -> Result<bool, JsValue> {
+        self.with_db_mut(|db| Ok(db.unsubscribe(id as u64)))
+    }
+
+    /// Calls `callback` with each committed transaction's report; returns the key for `unlisten`.
+    pub fn listen(&self, callback: Function) -> Result<f64, JsValue> {
+        let pending = self.pending.clone();
+        let key = self.with_db_mut(|db| {
+            Ok(db.listen(Box::new(move |r: &TxReport| {
+                pending
+                    .borrow_mut()
+                    .push((callback.clone(), report_to_js(r)));
+            })))
+        })?;
+        Ok(key as f64)
+    }
+
+    /// Removes a listener; returns whether it existed.
+    pub fn unlisten(&self, key: f64) -> Result<bool, JsValue> {
+        self.with_db_mut(|db| Ok(db.unlisten(key as u64)))
+    }
+
+    /// Closes the database: later calls fail with kind `closed`.
+    pub fn close(&self) -> Result<(), JsValue> {
+        self.with_db_mut(|db| db.close())
+    }
+
+    /// The id the next new entity gets, the next transaction's id and the latest instant, as
+    /// `{nextEid, nextTx, lastInstant}` (numbers or BigInts).
+    pub fn counters(&self) -> Result<JsValue, JsValue> {
+        let c = self.with_db(|db| Ok(db.counters()))?;
+        let o = Object::new();
+        set(&o, "nextEid", &eid_to_js(c.next_eid));
+        set(&o, "nextTx", &eid_to_js(c.next_tx));
+        set(&o, "lastInstant", &int_to_js(c.last_instant));
+        Ok(o.into())
+    }
+}
