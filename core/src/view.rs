@@ -172,6 +172,42 @@ impl<'a> View<'a> {
         Ok(Box::new(iter.chain(restored.cloned().map(Ok))))
     }
 
+    /// Datoms of attribute `a` whose value lies in `[lo, hi]` (either bound optional), in value
+    /// order: one AVET range scan for current views; a filtered attribute read otherwise.
+    pub fn value_range(
+        &self,
+        a: AttrId,
+        lo: Option<&Value>,
+        hi: Option<&Value>,
+    ) -> Result<DatomIter<'a>> {
+        if self.folds_history() || !matches!(self.filter, Filter::Current) {
+            let (lo, hi) = (lo.cloned(), hi.cloned());
+            let iter = self.datoms(None, Some(a), None)?;
+            return Ok(Box::new(iter.filter(move |d| match d {
+                Ok(d) => {
+                    lo.as_ref().is_none_or(|l| d.v >= *l) && hi.as_ref().is_none_or(|h| d.v <= *h)
+                }
+                Err(_) => true,
+            })));
+        }
+        let start = match lo {
+            Some(l) => Prefix::new(space::AVET).a(a).v(l).bytes(),
+            None => Prefix::new(space::AVET).a(a).bytes(),
+        };
+        let end = match hi {
+            Some(h) => {
+                crate::storage::prefix_successor(&Prefix::new(space::AVET).a(a).v(h).bytes())
+            }
+            None => crate::storage::prefix_successor(&Prefix::new(space::AVET).a(a).bytes()),
+        };
+        let iter = self
+            .store
+            .scan(KeyRange { start, end }, Direction::Forward)?;
+        Ok(Box::new(iter.map(|r| {
+            r.and_then(|(k, _)| decode_current(Index::Avet, &k))
+        })))
+    }
+
     /// The current datoms of one index under a byte prefix (see [`crate::index`]).
     pub fn scan_current(&self, index: Index, prefix: Vec<u8>) -> Result<DatomIter<'a>> {
         let iter = self

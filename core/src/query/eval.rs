@@ -35,6 +35,8 @@ pub struct Ctx<'v> {
     pub estimates: HashMap<(String, Value, Option<Value>), usize>,
     /// When set, each clause run is recorded here in order (for `explain`).
     pub trace: Option<Vec<String>>,
+    /// Bounds that pending comparisons put on the value variable of the pattern about to run.
+    range_hint: Option<(Var, Option<Value>, Option<Value>)>,
 }
 
 /// Deepest nesting of rule bodies and sub-clauses evaluated.
@@ -59,6 +61,7 @@ impl<'v> Ctx<'v> {
             depth: 0,
             estimates: HashMap::new(),
             trace: None,
+            range_hint: None,
         }
     }
 
@@ -103,7 +106,11 @@ pub fn eval_clauses(ctx: &mut Ctx<'_>, clauses: &[Clause], mut rel: Rel) -> Resu
         };
         let clause = pending.remove(i);
         let before = rel.rows.len();
+        if let Clause::Pattern(p) = clause {
+            ctx.range_hint = range_hint(p, &pending, &rel);
+        }
         rel = eval_clause(ctx, clause, rel)?;
+        ctx.range_hint = None;
         if let Some(trace) = ctx.trace.as_mut() {
             trace.push(alloc::format!(
                 "{:indent$}{} -> {} rows (from {before})",
@@ -123,6 +130,66 @@ pub fn eval_clauses(ctx: &mut Ctx<'_>, clauses: &[Clause], mut rel: Rel) -> Resu
     }
     ctx.depth -= 1;
     Ok(rel)
+}
+
+/// Bounds on a pattern's free value variable from pending comparisons with constants (or with
+/// variables bound to a single value), so the pattern can scan just that range of AVET. The
+/// comparisons still run afterwards: the range only narrows the scan (bounds are inclusive).
+fn range_hint(
+    p: &Pattern,
+    pending: &[&Clause],
+    rel: &Rel,
+) -> Option<(Var, Option<Value>, Option<Value>)> {
+    let Term::Var(v) = &p.terms[2] else {
+        return None;
+    };
+    if rel.binds(v)
+        || p.transitive.is_some()
+        || p.at.is_some()
+        || !matches!(p.terms[1], Term::Const(_))
+    {
+        return None;
+    }
+    let single = |t: &Term| -> Option<Value> {
+        match t {
+            Term::Const(c) => Some(c.clone()),
+            Term::Var(x) if x != v => {
+                let col = rel.col(x)?;
+                let first = rel.rows.first()?.get(col)?;
+                rel.rows
+                    .iter()
+                    .all(|r| r.get(col) == Some(first))
+                    .then(|| first.clone())
+            }
+            _ => None,
+        }
+    };
+    let (mut lo, mut hi): (Option<Value>, Option<Value>) = (None, None);
+    for c in pending {
+        let Clause::Pred { name, args } = c else {
+            continue;
+        };
+        let [x, y] = args.as_slice() else { continue };
+        let (bound, var_first) = match (x, y) {
+            (Term::Var(a), other) if a == v => (single(other), true),
+            (other, Term::Var(b)) if b == v => (single(other), false),
+            _ => continue,
+        };
+        let Some(b) = bound else { continue };
+        let lower = match (name.as_str(), var_first) {
+            (">" | ">=", true) | ("<" | "<=", false) => true,
+            ("<" | "<=", true) | (">" | ">=", false) => false,
+            _ => continue,
+        };
+        if lower {
+            if lo.as_ref().is_none_or(|l| b > *l) {
+                lo = Some(b);
+            }
+        } else if hi.as_ref().is_none_or(|h| b < *h) {
+            hi = Some(b);
+        }
+    }
+    (lo.is_some() || hi.is_some()).then(|| (v.clone(), lo, hi))
 }
 
 fn check_bindable(_c: &Clause) -> Result<()> {
@@ -518,10 +585,19 @@ fn eval_pattern(ctx: &mut Ctx<'_>, p: &Pattern, rel: Rel) -> Result<Rel> {
                     Slot::Free(_) => None,
                 })
                 .collect();
-            let found = match (&p.transitive, &p.at) {
-                (Some(t), _) => transitive_matches(&view, &resolved, t.max_depth)?,
-                (None, Some((dim, _))) => at_matches(&view, &resolved, dim)?,
-                (None, None) => matches(&view, &resolved)?,
+            let range = match (&ctx.range_hint, &slots[2]) {
+                (Some((hv, lo, hi)), Slot::Free(Some(v))) if hv == v => {
+                    Some((lo.clone(), hi.clone()))
+                }
+                _ => None,
+            };
+            let found = match (&p.transitive, &p.at, range) {
+                (Some(t), _, _) => transitive_matches(&view, &resolved, t.max_depth)?,
+                (None, Some((dim, _)), _) => at_matches(&view, &resolved, dim)?,
+                (None, None, Some((lo, hi))) if resolved[0].is_none() && resolved[3].is_none() => {
+                    range_matches(&view, &resolved, lo.as_ref(), hi.as_ref())?
+                }
+                (None, None, _) => matches(&view, &resolved)?,
             };
             ctx.charge(found.len())?;
             cache.insert(key.clone(), found);
@@ -598,6 +674,28 @@ pub fn matches(view: &View<'_>, pos: &[Option<Value>]) -> Result<Vec<Vec<Value>>
             }
         }
         out.push(datom_values(view, &d)?);
+    }
+    Ok(out)
+}
+
+/// `[?e :attr ?v]` with `lo <= ?v <= hi` (either bound optional), from one AVET range scan.
+fn range_matches(
+    view: &View<'_>,
+    pos: &[Option<Value>],
+    lo: Option<&Value>,
+    hi: Option<&Value>,
+) -> Result<Vec<Vec<Value>>> {
+    let Some(a) = pos
+        .get(1)
+        .cloned()
+        .flatten()
+        .and_then(|a| attr_of(view, &a))
+    else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for d in view.value_range(a, lo, hi)? {
+        out.push(datom_values(view, &d?)?);
     }
     Ok(out)
 }

@@ -125,9 +125,11 @@ pub fn call(name: &str, args: &[Value]) -> Result<Value> {
         if args.is_empty() {
             return Err(err!(Parse, "({name}) needs at least one argument"));
         }
-        Ok(Value::Bool(
-            args.windows(2).all(|w| ok(compare(&w[0], &w[1]))),
-        ))
+        // Values of different kinds (a string and a number) are not ordered by `<` and friends:
+        // the comparison is false, never an arbitrary answer from the kinds' rank.
+        Ok(Value::Bool(args.windows(2).all(|w| {
+            w[0].kind_rank() == w[1].kind_rank() && ok(compare(&w[0], &w[1]))
+        })))
     };
     let string = |i: usize| -> Result<String> {
         match args.get(i) {

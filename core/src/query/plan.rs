@@ -31,13 +31,22 @@ pub enum Step {
 pub fn choose(ctx: &mut Ctx<'_>, pending: &[&Clause], rel: &Rel) -> Result<Step> {
     // Filters whose inputs are bound run first, and need no estimate.
     for (i, c) in pending.iter().enumerate() {
-        if matches!(c, Clause::Pred { .. } | Clause::Fn { .. } | Clause::Not { .. }) && cost(ctx, c, pending, i, rel)?.is_some() {
+        if matches!(
+            c,
+            Clause::Pred { .. } | Clause::Fn { .. } | Clause::Not { .. }
+        ) && cost(ctx, c, pending, i, rel)?.is_some()
+        {
             return Ok(Step::Run(i));
         }
     }
     // A single generator left needs no estimate either.
     let generators: Vec<usize> = (0..pending.len())
-        .filter(|i| matches!(pending.get(*i), Some(Clause::Pattern(_) | Clause::Or { .. } | Clause::Rule { .. })))
+        .filter(|i| {
+            matches!(
+                pending.get(*i),
+                Some(Clause::Pattern(_) | Clause::Or { .. } | Clause::Rule { .. })
+            )
+        })
         .collect();
     if let [only] = generators.as_slice() {
         return Ok(Step::Run(*only));
