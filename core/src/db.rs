@@ -13,7 +13,9 @@ use crate::codec::{decode_value, get_u64};
 use crate::index::{
     meta_key, space, tx_key, EntityId, Index, Prefix, RawDatom, FORMAT_VERSION, TX0,
 };
-use crate::live::{Change, Live, LiveCallback, SubscriptionId, SubscriptionStats};
+use crate::live::{
+    Change, Live, LiveCallback, SubscribeOptions, SubscriptionId, SubscriptionStats,
+};
 use crate::schema::{Attribute, Schema};
 use crate::storage::{Direction, KeyRange, MemoryStorage, Storage};
 use crate::tx::{meta, prepare, Counters, Datom, TxInput, TxReport};
@@ -260,6 +262,33 @@ impl Database {
         inputs: &[Value],
         callback: LiveCallback,
     ) -> Result<(SubscriptionId, Value)> {
+        self.subscribe_with(query, inputs, SubscribeOptions::default(), callback)
+    }
+
+    /// [`Database::subscribe`] with options (watched dimensions, a transform of each diff).
+    pub fn subscribe_with(
+        &mut self,
+        query: &Value,
+        inputs: &[Value],
+        options: SubscribeOptions,
+        mut callback: LiveCallback,
+    ) -> Result<(SubscriptionId, Value)> {
+        for dim in &options.watch_dimensions {
+            if dim.as_str() != crate::time::SYSTEM
+                && crate::time::definition(&self.view(), dim)?.is_none()
+            {
+                return Err(err!(
+                    Schema,
+                    ":watch-dimensions names {dim:?}, which is not a declared time dimension"
+                ));
+            }
+        }
+        if let Some(transform) = options.transform {
+            callback = Box::new(move |d| match d {
+                Ok(diff) => callback(Ok(&transform(diff))),
+                Err(e) => callback(Err(e)),
+            });
+        }
         let Database {
             storage,
             schema,

@@ -1,7 +1,7 @@
 //! The database under test: a factory for its storage, the features it supports, and its live
 //! queries.
 
-use dfdb_core::live::SubscriptionId;
+use dfdb_core::live::{SubscribeOptions, SubscriptionId};
 use dfdb_core::storage::{MemoryStorage, Storage};
 use dfdb_core::{Database, Result, Value};
 use std::cell::RefCell;
@@ -65,12 +65,13 @@ pub trait Target {
         args: &[Value],
         options: &Value,
     ) -> Result<Box<dyn LiveQuery>> {
-        let _ = options;
+        let options = SubscribeOptions::from_value(options)?;
         let diffs: Rc<RefCell<Vec<Diff>>> = Rc::default();
         let sink = diffs.clone();
-        let (id, _initial) = db.subscribe(
+        let (id, _initial) = db.subscribe_with(
             query,
             args,
+            options,
             Box::new(move |d| match d {
                 Ok(d) => sink.borrow_mut().push(Diff {
                     additions: d.additions.clone(),

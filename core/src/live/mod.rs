@@ -46,6 +46,46 @@ use state::State;
 /// Receives each non-empty change of a subscription's result, or the error that ended it.
 pub type LiveCallback = Box<dyn FnMut(core::result::Result<&LiveDiff, &Error>)>;
 
+/// How a subscription is delivered.
+#[derive(Default)]
+pub struct SubscribeOptions {
+    /// Time dimensions the subscription reads (`:watch-dimensions`): each must be declared. Results
+    /// are maintained exactly whatever the transaction stamps, so this only documents and checks
+    /// the intent (the original dfdb could leave such subscriptions stale; dfdb never does).
+    pub watch_dimensions: Vec<crate::Keyword>,
+    /// Applied to every diff before delivery (the original dfdb's `:transform`).
+    pub transform: Option<Box<dyn Fn(&LiveDiff) -> LiveDiff>>,
+}
+
+impl SubscribeOptions {
+    /// Reads `{:watch-dimensions [:time/…]}` (`nil` for none).
+    pub fn from_value(v: &Value) -> Result<Self> {
+        let mut out = SubscribeOptions::default();
+        if v.is_nil() {
+            return Ok(out);
+        }
+        let entries = crate::edn::map_entries(v)
+            .ok_or_else(|| err!(Parse, "subscription options must be a map, got {v:?}"))?;
+        for (k, val) in entries {
+            match k.as_keyword().map(crate::Keyword::as_str) {
+                Some("watch-dimensions") => {
+                    let dims = val.as_seq().ok_or_else(|| {
+                        err!(Parse, ":watch-dimensions must be a vector, got {val:?}")
+                    })?;
+                    for d in dims {
+                        let d = d
+                            .as_keyword()
+                            .ok_or_else(|| err!(Schema, "{d:?} is not a time dimension keyword"))?;
+                        out.watch_dimensions.push(d.clone());
+                    }
+                }
+                _ => return Err(err!(Parse, "unknown subscription option {k:?}")),
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// A live query's id.
 pub type SubscriptionId = u64;
 
