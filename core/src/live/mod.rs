@@ -46,6 +46,9 @@ use state::State;
 /// Receives each non-empty change of a subscription's result, or the error that ended it.
 pub type LiveCallback = Box<dyn FnMut(core::result::Result<&LiveDiff, &Error>)>;
 
+/// A function applied to each diff before delivery.
+pub type Transform = Box<dyn Fn(&LiveDiff) -> LiveDiff>;
+
 /// How a subscription is delivered.
 #[derive(Default)]
 pub struct SubscribeOptions {
@@ -54,7 +57,7 @@ pub struct SubscribeOptions {
     /// the intent (the original dfdb could leave such subscriptions stale; dfdb never does).
     pub watch_dimensions: Vec<crate::Keyword>,
     /// Applied to every diff before delivery (the original dfdb's `:transform`).
-    pub transform: Option<Box<dyn Fn(&LiveDiff) -> LiveDiff>>,
+    pub transform: Option<Transform>,
 }
 
 impl SubscribeOptions {
