@@ -12,7 +12,9 @@
 #   7 wasm-test    dfdb-core's tests on wasm32 under Node.js (wasm-bindgen-test-runner)
 #   8 npm-test     npm test, when package.json defines a test script
 #
-# Usage: scripts/test.sh
+# Usage: scripts/test.sh [STEP ...]
+#   With no arguments, every step (this is what CI runs). With step names, only those steps, in the
+#   order above (e.g. `scripts/test.sh clippy wasm-test` while fixing those two).
 # Build output and the compiler cache are shared with every other build (see scripts/env.sh).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -22,6 +24,17 @@ source scripts/env.sh
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 # wasm32 test binaries run under Node.js through wasm-bindgen's runner.
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
+
+ALL_STEPS="setup fmt clippy test wasm-build nostd wasm-test npm-test"
+ONLY="$*"
+for s in $ONLY; do
+  case " $ALL_STEPS " in
+    *" $s "*) ;;
+    *) echo "scripts/test.sh: unknown step '$s' (steps: $ALL_STEPS)" >&2; exit 2 ;;
+  esac
+done
+# Whether step $1 is to run (all are, unless steps were named on the command line).
+wanted() { [ -z "$ONLY" ] || case " $ONLY " in *" $1 "*) true ;; *) false ;; esac; }
 
 LOG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/dfdb-test.XXXXXX")
 trap 'rm -rf "$LOG_DIR"' EXIT
@@ -64,6 +77,7 @@ summary() {
 step() {
   local name=$1 desc=$2
   shift 2
+  wanted "$name" || return 0
   local n=$((${#STEP_NAMES[@]} + 1))
   printf '\n==> [%d] %s: %s\n' "$n" "$name" "$desc"
   local start=$SECONDS rc
@@ -87,6 +101,7 @@ step() {
 # step SKIP: records a step that does not apply, with the reason.
 skip() {
   local name=$1 why=$2
+  wanted "$name" || return 0
   printf '\n==> [%d] %s: skipped (%s)\n' $((${#STEP_NAMES[@]} + 1)) "$name" "$why"
   STEP_NAMES+=("$name")
   STEP_TIMES+=(0)
@@ -154,5 +169,9 @@ fi
 summary
 read -r passed failed skipped < <(count_tests)
 echo
-echo "scripts/test.sh: all steps passed in $(fmt_secs $((SECONDS - T0)))"
+if [ -z "$ONLY" ]; then
+  echo "scripts/test.sh: all steps passed in $(fmt_secs $((SECONDS - T0)))"
+else
+  echo "scripts/test.sh: the selected steps ($ONLY) passed in $(fmt_secs $((SECONDS - T0))); others not run"
+fi
 echo "tests: $passed passed, $failed failed, $skipped skipped"
