@@ -364,7 +364,16 @@ fn pattern(ch: &mut Ch, b: &mut Bound) -> C {
     C::Pat(e, T::Const(Value::kw(attr)), v)
 }
 
-/// Two bound variables of one kind (or one and a constant) for a predicate.
+/// A comparison constant of `kind`: sometimes a float among ints, or a value of another kind.
+fn bound_constant(ch: &mut Ch, kind: Kind) -> T {
+    match ch.pick(8) {
+        6 => T::Const(Value::Float([0.5, 1.5, 2.5, 3.5][ch.pick(4)])),
+        7 => T::Const(Value::str(NAMES[ch.pick(3)])),
+        _ => constant(ch, kind),
+    }
+}
+
+/// A comparison of bound variables of one kind (or of one with constants).
 fn pred(ch: &mut Ch, b: &Bound) -> Option<C> {
     let kinds: Vec<Kind> = [Kind::Int, Kind::Str, Kind::Ent, Kind::Any]
         .into_iter()
@@ -376,13 +385,21 @@ fn pred(ch: &mut Ch, b: &Bound) -> Option<C> {
     let kind = kinds[ch.pick(kinds.len())];
     let vs = bound_of(b, kind);
     let x = T::Var(vs[ch.pick(vs.len())].clone());
-    let y = if ch.one_in(2) {
+    let y = if ch.one_in(3) {
         T::Var(vs[ch.pick(vs.len())].clone())
     } else {
-        constant(ch, kind)
+        bound_constant(ch, kind)
     };
     let name = ["<", ">", "<=", ">=", "=", "not="][ch.pick(6)];
-    Some(C::Pred(name, vec![x, y]))
+    let args = match ch.pick(4) {
+        // `(< c1 ?x c2)`: a chain.
+        3 if !matches!(name, "=" | "not=") => {
+            vec![bound_constant(ch, kind), x, bound_constant(ch, kind)]
+        }
+        2 => vec![y, x],
+        _ => vec![x, y],
+    };
+    Some(C::Pred(name, args))
 }
 
 fn function(ch: &mut Ch, b: &mut Bound) -> Option<C> {
@@ -929,16 +946,20 @@ impl Naive {
                 }
             }
             C::Pred(name, args) => {
-                let x = value_of(&env, &args[0]);
-                let y = value_of(&env, &args[1]);
+                let vals: Vec<Value> = args.iter().map(|t| value_of(&env, t)).collect();
                 let ok = match *name {
-                    "<" => x < y,
-                    ">" => x > y,
-                    "<=" => x <= y,
-                    ">=" => x >= y,
-                    "=" => x == y,
-                    "not=" => x != y,
-                    other => panic!("predicate {other}"),
+                    "=" => vals.windows(2).all(|w| w[0] == w[1]),
+                    "not=" => !vals.windows(2).all(|w| w[0] == w[1]),
+                    order => vals.windows(2).all(|w| match naive_cmp(&w[0], &w[1]) {
+                        None => false,
+                        Some(o) => match order {
+                            "<" => o.is_lt(),
+                            ">" => o.is_gt(),
+                            "<=" => o.is_le(),
+                            ">=" => o.is_ge(),
+                            other => panic!("predicate {other}"),
+                        },
+                    }),
                 };
                 if ok {
                     go(env);
@@ -1078,6 +1099,20 @@ impl Naive {
             out.insert(Value::Vector(tuple));
         }
         Value::Set(out)
+    }
+}
+
+/// The order of `<` and friends: numbers by value, other values only against their own kind.
+fn naive_cmp(x: &Value, y: &Value) -> Option<std::cmp::Ordering> {
+    let num = |v: &Value| match v {
+        Value::Int(i) => Some(*i as f64),
+        Value::Float(f) => Some(*f),
+        _ => None,
+    };
+    match (num(x), num(y)) {
+        (Some(a), Some(b)) => a.partial_cmp(&b),
+        (None, None) if std::mem::discriminant(x) == std::mem::discriminant(y) => Some(x.cmp(y)),
+        _ => None,
     }
 }
 
