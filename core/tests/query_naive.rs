@@ -1177,8 +1177,16 @@ fn check(spec: &DbSpec, bytes: Vec<u8>, keys: &[u8]) -> Result<(), TestCaseError
     Ok(())
 }
 
+/// The case count: `PROPTEST_CASES` when set (for longer local runs), else `default`.
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(1000), ..ProptestConfig::default() })]
 
     #[test]
     fn planned_equals_naive(
