@@ -1,0 +1,241 @@
+// The JS API of the npm package under Node.js: the value mapping both ways, errors and their kinds,
+// reports, reads, as-of views, live queries, listeners, close/free, and file persistence.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, appendFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Database, readEdn, toEdn, canonicalEdn } from 'dfdb';
+
+const schema = `{:person/email {:db/unique :db.unique/identity}
+                 :person/friends {:db/valueType :db.type/ref :db/cardinality :db.cardinality/many}
+                 :person/tags {:db/cardinality :db.cardinality/many}}`;
+
+test('values out: numbers, BigInt, Date, keywords, sets, maps, bytes, uuids', () => {
+  const v = readEdn('{:i 1 :big 9007199254740993 :neg -9007199254740993 :f 1.5 :t #inst "2020-01-02T03:04:05.006Z" ' +
+    ':k :a/b :s #{1} :v [1 "x"] :l (1 2) :u #uuid "6ba7b810-9dad-11d1-80b4-00c04fd430c8" :b #dfdb/bytes "0aff" ' +
+    ':m {1 2} "str-key" nil :c \\x}');
+  assert.equal(v[':i'], 1);
+  assert.equal(v[':big'], 9007199254740993n);
+  assert.equal(v[':neg'], -9007199254740993n);
+  assert.equal(v[':f'], 1.5);
+  assert.deepEqual(v[':t'], new Date('2020-01-02T03:04:05.006Z'));
+  assert.equal(v[':k'], ':a/b');
+  assert.deepEqual(v[':s'], new Set([1]));
+  assert.deepEqual(v[':v'], [1, 'x']);
+  assert.deepEqual(v[':l'], [1, 2]);
+  assert.equal(v[':u'], '6ba7b810-9dad-11d1-80b4-00c04fd430c8');
+  assert.deepEqual(v[':b'], new Uint8Array([10, 255]));
+  assert.deepEqual(v[':m'], new Map([[1, 2]]));
+  assert.equal(v['str-key'], null);
+  assert.equal(v[':c'], 'x');
+});
+
+test('values in: the keyword rule, integral numbers, BigInt, Date, Set, Map, Uint8Array', () => {
+  assert.equal(toEdn({ 'person/name': 'Ann', ':person/age': 31 }), '{:person/age 31, :person/name "Ann"}');
+  assert.equal(toEdn([':a/b', 'a/b', ':not a keyword', ':']), '[:a/b "a/b" ":not a keyword" ":"]');
+  assert.equal(toEdn([1, 1.5, 2 ** 60, 2 ** 64, -0, 9007199254740993n]), '[1 1.5 1152921504606846976 1.8446744073709552e19 0 9007199254740993]');
+  assert.equal(toEdn(new Date(0)), '#inst "1970-01-01T00:00:00.000Z"');
+  assert.equal(toEdn(new Set([1])), '#{1}');
+  assert.equal(toEdn(new Map([['k', 1]])), '{"k" 1}');
+  assert.equal(toEdn(new Uint8Array([1, 2])), '#dfdb/bytes "0102"');
+  assert.equal(toEdn(null), 'nil');
+  assert.throws(() => toEdn(2n ** 64n), { kind: 'type' });
+  assert.throws(() => toEdn({ 'not a keyword': 1 }), { kind: 'parse' });
+});
+
+test('readEdn tagged form keeps 1 and 1.0 apart; canonicalEdn', () => {
+  assert.deepEqual(readEdn('[1 1.0 :k "s"]', { tagged: true }), ['vec', [['int', 1n], ['float', 1], ['kw', 'k'], ['str', 's']]]);
+  assert.equal(canonicalEdn('{:b 1.0, :a #{2 1}}'), '{:a #{1 2}, :b 1.0}');
+  assert.throws(() => readEdn('[1'), (e) => e.kind === 'parse' && e.name === 'DfdbError' && e instanceof Error);
+});
+
+test('transact with JS data or EDN; report; reads; entity ids follow written order', () => {
+  const db = new Database({ schema, clock: null });
+  const r = db.transact([
+    { ':db/id': 'ann', 'person/name': 'Ann', 'person/email': 'ann@example.com', 'person/tags': [':admin', ':dev'] },
+    { 'person/name': 'Bob', 'person/friends': ['ann'] },
+  ], { txInstant: new Date('2024-01-01T00:00:00Z'), txMeta: { 'tx/source': 'test' } });
+  assert.equal(r.tempids.ann, 1);
+  assert.ok(r.txInstant instanceof Date);
+  assert.equal(r.txInstant.toISOString(), '2024-01-01T00:00:00.000Z');
+  assert.ok(r.txData.every((d) => d.added && d.tx === r.tx));
+  assert.deepEqual(db.entity(1)[':person/tags'], new Set([':admin', ':dev']));
+  assert.deepEqual(db.entity(2)[':person/friends'], new Set([{ ':db/id': 1 }]));
+  assert.equal(db.entityBy(':person/email', 'ann@example.com'), 1);
+  assert.equal(db.entity([':person/email', 'ann@example.com'])[':person/name'], 'Ann');
+  assert.equal(db.entity(99), null);
+  assert.equal(db.q('[:find ?s . :in $ ?tx :where [?tx :tx/source ?s]]', r.tx), 'test');
+  assert.deepEqual(db.q('[:find ?n :where [?e :person/name ?n]]'), new Set([['Ann'], ['Bob']]));
+  assert.deepEqual(db.q('[:find [?n ...] :in $ ?tag :where [?e :person/tags ?tag] [?e :person/name ?n]]', ':admin'), ['Ann']);
+  assert.deepEqual(db.pull('[:person/name {:person/friends [:person/name]}]', 2), { ':person/name': 'Bob', ':person/friends': [{ ':person/name': 'Ann' }] });
+  assert.deepEqual(db.pull([':person/name'], [':person/email', 'ann@example.com']), { ':person/name': 'Ann' });
+  assert.deepEqual(db.pullMany('[:person/name]', [1, 2]), [{ ':person/name': 'Ann' }, { ':person/name': 'Bob' }]);
+  db.transact('[[:db/add 1 :person/age 31.0]]');
+  assert.equal(db.qEdn('[:find ?a . :where [1 :person/age ?a]]'), '31.0');
+  assert.equal(db.qEdn('[:find ?e . :in $ ?n :where [?e :person/name ?n]]', '"Bob"'), '2');
+  assert.deepEqual(db.datoms('avet', ':person/email').map((d) => [d.e, d.a, d.v]), [[1, ':person/email', 'ann@example.com']]);
+  assert.ok(db.explain('[:find ?e :where [?e :person/name "Ann"]]').length > 0);
+  assert.equal(db.schema()[':person/email'][':db/unique'], ':db.unique/identity');
+});
+
+test('errors are Errors with kind, and a failed transaction changes nothing', () => {
+  const db = new Database({ schema });
+  db.transact([{ 'person/email': 'a@x', 'person/name': 'A' }, { 'person/email': 'b@x' }]);
+  const before = db.history().length;
+  const kinds = [
+    () => db.transact('[{:person/name'),
+    () => db.transact([{ ':db/id': 2, 'person/email': 'a@x' }]),
+    () => db.transact([[':db/add', [':person/email', 'nobody'], ':person/name', 'X']]),
+    () => db.transact([{ 'person/name': null }]),
+    () => db.q('[:find ?e :where [?e :person/name]'),
+    () => db.transact([{ 'person/friends': 'not-a-tempid-in-this-tx' }]),
+  ].map((f) => {
+    try {
+      f();
+      return 'no error';
+    } catch (e) {
+      assert.ok(e instanceof Error);
+      return e.kind;
+    }
+  });
+  assert.deepEqual(kinds, ['parse', 'unique', 'lookup', 'type', 'parse', 'lookup']);
+  assert.equal(db.history().length, before);
+});
+
+test('asOf, since and history', () => {
+  const db = new Database({ clock: null });
+  const r1 = db.transact([{ name: 'Ann', age: 30 }], { txInstant: new Date('2024-01-01T00:00:00Z') });
+  const r2 = db.transact([[':db/add', 1, ':age', 31]], { txInstant: new Date('2024-02-01T00:00:00Z') });
+  assert.equal(db.asOf(r1.tx).q('[:find ?a . :where [1 :age ?a]]'), 30);
+  assert.equal(db.asOf(new Date('2024-01-15T00:00:00Z')).entity(1)[':age'], 30);
+  assert.equal(db.asOf(new Date('2024-01-15T00:00:00Z')).basisTx, r1.tx);
+  assert.equal(db.since(r1.tx).q('[:find ?a . :where [1 :age ?a]]'), 31);
+  assert.equal(db.since(r2.tx).entity(1), null);
+  assert.deepEqual(db.history(1).map((d) => [d.a, d.v, d.added]), [[':age', 30, true], [':name', 'Ann', true], [':age', 31, true], [':age', 30, false]]);
+});
+
+test('subscribe delivers diffs; callbacks may read the database; unsubscribe; listen', () => {
+  const db = new Database();
+  const seen = [];
+  const unsubscribe = db.subscribe('[:find ?n ?a :in $ ?min :where [?e :name ?n] [?e :age ?a] [(>= ?a ?min)]]', (d) => {
+    seen.push({ ...d, count: db.q('[:find (count ?e) . :where [?e :name]]') });
+  }, 18);
+  assert.deepEqual(unsubscribe.initial, new Set());
+  const reports = [];
+  const unlisten = db.listen((r) => reports.push(r.tx));
+  db.transact([{ name: 'Ann', age: 30 }, { name: 'Kid', age: 9 }]);
+  db.transact([[':db/add', 1, ':age', 31]]);
+  db.transact([{ name: 'Nobody' }]);
+  assert.deepEqual(seen, [
+    { additions: [['Ann', 30]], retractions: [], count: 2 },
+    { additions: [['Ann', 31]], retractions: [['Ann', 30]], count: 2 },
+  ]);
+  assert.equal(reports.length, 3);
+  assert.equal(unsubscribe(), true);
+  assert.equal(unsubscribe(), false);
+  assert.equal(unlisten(), true);
+  db.transact([[':db/add', 1, ':age', 32]]);
+  assert.equal(seen.length, 2);
+  assert.equal(reports.length, 3);
+  const edn = [];
+  const off = db.subscribeEdn('[:find ?a . :where [1 :age ?a]]', (d) => edn.push(d));
+  assert.equal(off.initial, '32');
+  db.transact('[[:db/add 1 :age 33.0]]');
+  assert.deepEqual(edn, [{ additions: '[33.0]', retractions: '[32]' }]);
+});
+
+test('a throwing callback does not break the transaction', async () => {
+  const db = new Database();
+  const errors = [];
+  const original = globalThis.reportError;
+  globalThis.reportError = (e) => errors.push(e);
+  try {
+    db.subscribe('[:find ?n :where [_ :name ?n]]', () => {
+      throw new Error('boom');
+    });
+    const r = db.transact([{ name: 'Ann' }]);
+    assert.ok(r.tx);
+    assert.equal(errors.length, 1);
+  } finally {
+    globalThis.reportError = original;
+  }
+});
+
+test('close, then every call fails with kind closed; free and Symbol.dispose', () => {
+  const db = new Database();
+  db.transact([{ name: 'Ann' }]);
+  db.close();
+  assert.throws(() => db.q('[:find ?e :where [?e :name]]'), { kind: 'closed' });
+  assert.throws(() => db.transact([{ name: 'Bob' }]), { kind: 'closed' });
+  db.free();
+  const d2 = new Database();
+  assert.equal(typeof d2[Symbol.dispose], 'function');
+  d2[Symbol.dispose]();
+});
+
+test('file persistence on Node.js: reopen keeps data and history; one writer; torn tail dropped', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dfdb-api-'));
+  const path = join(dir, 'people.dfdb');
+  try {
+    const db = await Database.open(path, { schema });
+    assert.equal(db.persistent, true);
+    const r = await db.transact([{ 'person/email': 'ann@x', 'person/name': 'Ann' }]);
+    await db.transact([[':db/add', r.tempids[Object.keys(r.tempids).find((k) => k !== ':db/current-tx')] ?? 1, ':person/name', 'Anna']]);
+    await assert.rejects(Database.open(path), { kind: 'io' });
+    await db.close();
+    appendFileSync(path, Buffer.from([0, 0, 0, 50, 1, 2]));
+    const again = await Database.open(path, { schema });
+    assert.equal(again.entity([':person/email', 'ann@x'])[':person/name'], 'Anna');
+    assert.equal(again.history(1).length, 4);
+    await assert.rejects(again.transact([{ 'person/name': null }]), { kind: 'type' });
+    await again.transact([{ 'person/email': 'bob@x' }]);
+    await again.close();
+    const third = await Database.open(path);
+    assert.equal(third.q('[:find (count ?e) . :where [?e :person/email]]'), 2);
+    await third.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('persistent write failure: kind io, database refuses further use, storage keeps earlier transactions', async () => {
+  const stored = [];
+  let fail = false;
+  const backend = async () => ({
+    async load() {
+      const m = new Map();
+      for (const batch of stored) for (const [k, v] of batch) {
+        const key = Buffer.from(k).toString('hex');
+        if (v === null) m.delete(key);
+        else m.set(key, [k, v]);
+      }
+      return [...m.values()];
+    },
+    async write(batches) {
+      if (fail) throw new Error('QuotaExceededError');
+      stored.push(...batches);
+    },
+    async close() {},
+  });
+  const db = await Database.open('mem', { backend });
+  await db.transact([{ name: 'Ann' }]);
+  fail = true;
+  await assert.rejects(db.transact([{ name: 'Bob' }]), { kind: 'io' });
+  assert.throws(() => db.q('[:find ?n :where [_ :name ?n]]'), { kind: 'io' });
+  await db.close();
+  fail = false;
+  const again = await Database.open('mem', { backend });
+  assert.deepEqual(again.q('[:find ?n :where [_ :name ?n]]'), new Set([['Ann']]));
+});
+
+test('Database.open with a backend that fails to load rejects and opens nothing', async () => {
+  const backend = async () => ({
+    async load() {
+      throw Object.assign(new Error('unreadable'), { kind: 'io' });
+    },
+    async write() {},
+    async close() {},
+  });
+  await assert.rejects(Database.open('x', { backend }), { kind: 'io' });
+});
