@@ -31,7 +31,7 @@ pub fn render(v: &Value, format: Format, headers: Option<&[String]>) -> String {
     }
 }
 
-/// EDN; a set or vector of more than one collection, or a long one, prints one element per line.
+/// EDN; a set or vector longer than a line prints one element per line.
 pub fn edn(v: &Value) -> String {
     let (open, close, items): (&str, &str, Vec<&Value>) = match v {
         Value::Vector(xs) => ("[", "]", xs.iter().collect()),
@@ -39,7 +39,7 @@ pub fn edn(v: &Value) -> String {
         _ => return v.to_string(),
     };
     let flat = v.to_string();
-    if items.len() < 2 || flat.len() <= 100 && !items.iter().all(|x| is_coll(x)) {
+    if items.len() < 2 || flat.len() <= 80 {
         return flat;
     }
     let mut s = String::from(open);
@@ -342,7 +342,7 @@ mod tests {
         let v = read(r#"{:a/b #{1 2} "s" [nil true 1.5 #inst "2024-05-01T00:00:00Z" :k] 3 \c}"#);
         assert_eq!(
             json(&v),
-            r#"{"s":[null,true,1.5,"2024-05-01T00:00:00.000Z",":k"],"3":"c",":a/b":[1,2]}"#
+            r#"{"3":"c","s":[null,true,1.5,"2024-05-01T00:00:00.000Z",":k"],":a/b":[1,2]}"#
         );
     }
 
