@@ -167,7 +167,7 @@ pub fn import(path: &Path, file: &Path) -> CliResult {
         Some(n) if n >= PROGRESS_MIN_BYTES && super::fancy_stderr() => {
             let bar = indicatif::ProgressBar::new(n);
             if let Ok(style) = indicatif::ProgressStyle::with_template(
-                "{bar:40} {bytes}/{total_bytes} {msg} ({eta})",
+                "{bar:40} {bytes}/{total_bytes} ({eta} left)",
             ) {
                 bar.set_style(style);
             }

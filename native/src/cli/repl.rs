@@ -88,14 +88,22 @@ impl Repl {
             let _ = rl.load_history(h);
         }
         let mut buf = FormBuffer::new();
+        // The lines of the current entry, kept in the history as one item.
+        let mut entry = String::new();
         loop {
             let prompt = if buf.is_blank() { "dfdb> " } else { "  ...> " };
             match rl.readline(prompt) {
                 Ok(line) => {
+                    if !entry.is_empty() {
+                        entry.push('\n');
+                    }
+                    entry.push_str(line.trim_end());
                     let flow = self.line(db, &mut buf, &line);
                     if buf.is_blank() {
-                        // A whole entry was handled: keep it in the history as one item.
-                        let _ = rl.add_history_entry(line.trim_end());
+                        if !entry.trim().is_empty() {
+                            let _ = rl.add_history_entry(entry.as_str());
+                        }
+                        entry.clear();
                     }
                     if let Flow::Quit = flow {
                         break;
@@ -106,6 +114,7 @@ impl Repl {
                         eprintln!("(input cancelled)");
                     }
                     buf.take();
+                    entry.clear();
                 }
                 Err(ReadlineError::Eof) => break,
                 Err(e) => {
