@@ -8,73 +8,15 @@
 //! Before the timings it prints how many bytes of storage (keys + values, every index and the
 //! history) each datom costs. Run with `cargo bench -p dfdb-core --bench people20k`.
 
+mod common;
+
+use common::{add_all, entity_map, people, transact, Person, PEOPLE};
 use criterion::{BatchSize, Criterion, SamplingMode};
 use dfdb_core::storage::{Direction, KeyRange};
-use dfdb_core::{Database, TxInput, Value};
+use dfdb_core::{Database, Value};
 use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::time::Duration;
-
-const PEOPLE: usize = 20_000;
-const FIRST: [&str; 8] = [
-    "Ivan", "Petr", "Sergei", "Oleg", "Yuri", "Dmitry", "Fedor", "Denis",
-];
-const LAST: [&str; 6] = [
-    "Ivanov",
-    "Petrov",
-    "Sidorov",
-    "Kovalev",
-    "Kuznetsov",
-    "Voronoi",
-];
-
-/// A seeded xorshift64 generator: the same people on every run.
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
-/// One person's five (attribute, value) pairs.
-type Person = [(Value, Value); 5];
-
-fn people() -> Vec<Person> {
-    let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
-    (0..PEOPLE)
-        .map(|_| {
-            let name = FIRST[rng.below(FIRST.len() as u64) as usize];
-            let last = LAST[rng.below(LAST.len() as u64) as usize];
-            let sex = if rng.below(2) == 0 { "male" } else { "female" };
-            [
-                (Value::kw("name"), Value::str(name)),
-                (Value::kw("last-name"), Value::str(last)),
-                (Value::kw("sex"), Value::kw(sex)),
-                (Value::kw("age"), Value::Int(rng.below(100) as i64)),
-                (Value::kw("salary"), Value::Int(rng.below(100_000) as i64)),
-            ]
-        })
-        .collect()
-}
-
-fn entity_map(p: &Person) -> Value {
-    Value::Map(p.iter().cloned().collect::<BTreeMap<_, _>>())
-}
-
-fn transact(db: &mut Database, tx_data: Vec<Value>) {
-    db.transact(TxInput::new(Value::Vector(tx_data)))
-        .expect("transaction");
-}
 
 fn add_1(people: &[Person]) -> Database {
     let mut db = Database::in_memory();
@@ -100,12 +42,6 @@ fn add_5(people: &[Person]) -> Database {
     for p in people {
         transact(&mut db, vec![entity_map(p)]);
     }
-    db
-}
-
-fn add_all(people: &[Person]) -> Database {
-    let mut db = Database::in_memory();
-    transact(&mut db, people.iter().map(entity_map).collect());
     db
 }
 
