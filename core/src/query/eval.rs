@@ -312,7 +312,7 @@ pub fn eval_clause(ctx: &mut Ctx<'_>, clause: &Clause, rel: Rel) -> Result<Rel> 
             }
             Ok(rel.join(union.unwrap_or_default()))
         }
-        Clause::Rule { name, args } => super::rules::eval_call(ctx, name, args, rel),
+        Clause::Rule { name, args } => super::rules::eval_call(ctx, clause, name, args, rel),
     }
 }
 

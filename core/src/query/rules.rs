@@ -7,6 +7,11 @@
 //! and read the answers found so far. Rounds repeat until no table gains an input or an answer.
 //! Bound arguments thus seed the evaluation (as magic sets do): an ancestors query for one person
 //! touches only that person's ancestors. Recursion never deepens the Rust stack.
+//!
+//! Rounds are semi-naive: inputs a table has already evaluated are evaluated again only through
+//! the answers found in the previous round — once per rule call in the body, that call reading
+//! just those new answers — so a round costs what the previous round discovered, not everything
+//! known so far.
 
 use super::ast::*;
 use super::eval::{eval_clauses, Ctx};
@@ -20,7 +25,13 @@ use hashbrown::{HashMap, HashSet};
 #[derive(Default, Debug)]
 struct Table {
     inputs: HashSet<Vec<Value>>,
+    /// Inputs whose bodies have been evaluated in full once.
+    evaluated: HashSet<Vec<Value>>,
     answers: HashSet<Vec<Value>>,
+    /// Answers found in the previous round (what semi-naive re-evaluation reads).
+    delta: Vec<Vec<Value>>,
+    /// Answers found in this round.
+    fresh: Vec<Vec<Value>>,
 }
 
 /// A rule and which of its arguments are bound.
@@ -31,13 +42,21 @@ type TableKey = (Symbol, Vec<bool>);
 pub struct RuleTables {
     tables: BTreeMap<TableKey, Table>,
     changed: bool,
+    /// The rule-call clause (by address) that reads only the previous round's answers.
+    delta_site: Option<usize>,
 }
 
 /// Most fixpoint rounds before giving up with kind `limit`.
 const MAX_ROUNDS: usize = 1_000_000;
 
 /// Evaluates a rule call against `rel`, joining its answers in.
-pub fn eval_call(ctx: &mut Ctx<'_>, name: &Symbol, args: &[Term], rel: Rel) -> Result<Rel> {
+pub fn eval_call(
+    ctx: &mut Ctx<'_>,
+    site: &Clause,
+    name: &Symbol,
+    args: &[Term],
+    rel: Rel,
+) -> Result<Rel> {
     let arity = ctx
         .rules
         .get(name)
@@ -85,10 +104,14 @@ pub fn eval_call(ctx: &mut Ctx<'_>, name: &Symbol, args: &[Term], rel: Rel) -> R
             .map(|t| t.answers.into_iter().collect())
             .unwrap_or_default()
     } else {
+        let delta_only = ctx.tables.as_ref().and_then(|t| t.delta_site) == Some(address(site));
         ctx.tables
             .as_ref()
             .and_then(|t| t.tables.get(&key))
-            .map(|t| t.answers.iter().cloned().collect())
+            .map(|t| match delta_only {
+                true => t.delta.clone(),
+                false => t.answers.iter().cloned().collect(),
+            })
             .unwrap_or_default()
     };
     join_answers(ctx, rel, args, &mask, answers)
@@ -117,29 +140,83 @@ fn register(ctx: &mut Ctx<'_>, key: &TableKey, inputs: HashSet<Vec<Value>>) {
     }
 }
 
-/// Runs rounds until no table changes.
+fn address(c: &Clause) -> usize {
+    c as *const Clause as usize
+}
+
+/// The rule calls of a body at its top level, or `None` if some call sits inside an `or` (whose
+/// branches are then re-evaluated in full each round: still correct, just not semi-naive).
+fn call_sites(body: &[Clause]) -> Option<Vec<usize>> {
+    let mut sites = Vec::new();
+    for c in body {
+        match c {
+            Clause::Rule { .. } => sites.push(address(c)),
+            Clause::Or { branches, .. }
+                if branches
+                    .iter()
+                    .flatten()
+                    .any(|b| matches!(b, Clause::Rule { .. } | Clause::Or { .. })) =>
+            {
+                return None;
+            }
+            _ => {}
+        }
+    }
+    Some(sites)
+}
+
+/// Runs semi-naive rounds until no table changes.
 fn fixpoint(ctx: &mut Ctx<'_>) -> Result<()> {
+    type Work = (TableKey, Vec<Vec<Value>>, Vec<Vec<Value>>);
     for _ in 0..MAX_ROUNDS {
-        let work: Vec<(TableKey, Vec<Vec<Value>>)> = match ctx.tables.as_mut() {
+        let work: Vec<Work> = match ctx.tables.as_mut() {
             Some(t) => {
                 t.changed = false;
-                t.tables
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.inputs.iter().cloned().collect()))
-                    .collect()
+                let mut work = Vec::with_capacity(t.tables.len());
+                for (k, table) in t.tables.iter_mut() {
+                    table.delta = core::mem::take(&mut table.fresh);
+                    let new: Vec<Vec<Value>> =
+                        table.inputs.difference(&table.evaluated).cloned().collect();
+                    let old: Vec<Vec<Value>> = table.evaluated.iter().cloned().collect();
+                    work.push((k.clone(), new, old));
+                }
+                work
             }
             None => return Err(Error::parse("rule evaluation lost its tables")),
         };
-        for ((name, mask), inputs) in work {
+        for ((name, mask), new, old) in work {
             let defs = ctx.rules.get(&name).cloned().unwrap_or_default();
             let mut found: Vec<Vec<Value>> = Vec::new();
             for def in &defs {
-                found.extend(eval_body(ctx, def, &mask, &inputs)?);
+                if !new.is_empty() {
+                    found.extend(eval_body(ctx, def, &mask, &new)?);
+                }
+                if old.is_empty() {
+                    continue;
+                }
+                match call_sites(&def.body) {
+                    // Without rule calls, a body over unchanging data finds nothing new.
+                    Some(sites) => {
+                        for site in sites {
+                            if let Some(t) = ctx.tables.as_mut() {
+                                t.delta_site = Some(site);
+                            }
+                            let result = eval_body(ctx, def, &mask, &old);
+                            if let Some(t) = ctx.tables.as_mut() {
+                                t.delta_site = None;
+                            }
+                            found.extend(result?);
+                        }
+                    }
+                    None => found.extend(eval_body(ctx, def, &mask, &old)?),
+                }
             }
             if let Some(tables) = ctx.tables.as_mut() {
                 let table = tables.tables.entry((name, mask)).or_default();
+                table.evaluated.extend(new);
                 for a in found {
-                    if table.answers.insert(a) {
+                    if table.answers.insert(a.clone()) {
+                        table.fresh.push(a);
                         tables.changed = true;
                     }
                 }
