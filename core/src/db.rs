@@ -576,6 +576,11 @@ fn load(storage: &dyn Storage) -> Result<(Schema, Counters, TxInstants)> {
         let (id, _) = crate::codec::get_u32(k.get(1..).unwrap_or(&[]))?;
         schema.push_loaded(Attribute::from_value(id, &decode_value(&v)?.0)?)?;
     }
+    for entry in storage.scan(KeyRange::prefix(&[space::STATS]), Direction::Forward)? {
+        let (k, v) = entry?;
+        let (a, _) = crate::codec::get_u32(k.get(1..).unwrap_or(&[]))?;
+        schema.set_count(a, get_u64(&v)?.0);
+    }
     let mut tx_instants = Vec::new();
     for entry in storage.scan(KeyRange::prefix(&[space::TX]), Direction::Forward)? {
         let (k, v) = entry?;

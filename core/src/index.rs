@@ -17,6 +17,7 @@
 //! | `TX` | tx:u64 | the transaction's instant (compact encoding) |
 //! | `TX_DIMS` | tx:u64 | the transaction's time-dimension values (compact map) |
 //! | `DIM_INDEX` | dimension value tx:u64 | — (indexed dimensions only: range reads by time) |
+//! | `STATS` | a:u32 | the attribute's current datom count (u64) |
 //!
 //! `v` is the codec's order-preserving key encoding, so keys sort as datoms do and a prefix of
 //! components is a prefix of bytes. The transaction id is the key's last component (not the stored
@@ -48,6 +49,8 @@ pub mod space {
     pub const TX_DIMS: u8 = 0x04;
     /// Indexed time dimensions: dimension, value, tx.
     pub const DIM_INDEX: u8 = 0x05;
+    /// Current datom count per attribute (planner statistics).
+    pub const STATS: u8 = 0x06;
     /// Current datoms, entity first.
     pub const EAVT: u8 = 0x10;
     /// Current datoms, attribute first.
@@ -326,4 +329,11 @@ pub fn decode_dim_index(key: &[u8]) -> Result<(Value, EntityId)> {
     let (v, m) = decode_key(tail(body, n)?)?;
     let (tx, _) = get_u64(tail(body, n + m)?)?;
     Ok((v, tx))
+}
+
+/// The key of an attribute's datom count.
+pub fn stats_key(a: AttrId) -> Vec<u8> {
+    let mut k = alloc::vec![space::STATS];
+    put_u32(a, &mut k);
+    k
 }

@@ -289,6 +289,8 @@ impl Attribute {
 pub struct Schema {
     by_ident: BTreeMap<Keyword, AttrId>,
     attrs: Vec<Attribute>,
+    /// Current datoms per attribute (index statistics for the query planner).
+    counts: Vec<u64>,
 }
 
 impl Schema {
@@ -311,6 +313,18 @@ impl Schema {
     pub fn attr(&self, id: AttrId) -> Result<&Attribute> {
         self.by_id(id)
             .ok_or_else(|| err!(Io, "index refers to unknown attribute id {id}"))
+    }
+
+    /// How many current datoms attribute `a` has.
+    pub fn count(&self, a: AttrId) -> u64 {
+        self.counts.get(a as usize).copied().unwrap_or(0)
+    }
+
+    /// Sets the current datom count of attribute `a` (kept by transactions, loaded on open).
+    pub fn set_count(&mut self, a: AttrId, n: u64) {
+        if let Some(c) = self.counts.get_mut(a as usize) {
+            *c = n;
+        }
     }
 
     /// All attributes, by id.
@@ -337,6 +351,7 @@ impl Schema {
         let id = AttrId::try_from(self.attrs.len())
             .map_err(|_| err!(Limit, "too many attributes (at {ident:?})"))?;
         self.attrs.push(Attribute::new(id, ident.clone()));
+        self.counts.push(0);
         self.by_ident.insert(ident.clone(), id);
         Ok((id, true))
     }
@@ -362,6 +377,7 @@ impl Schema {
         }
         self.by_ident.insert(attr.ident.clone(), attr.id);
         self.attrs.push(attr);
+        self.counts.push(0);
         Ok(())
     }
 

@@ -1,7 +1,8 @@
 //! Choosing the next clause: cheapest first, given what the relation binds.
 //!
-//! Estimates come from the indexes themselves: how many datoms an attribute (or an attribute and a
-//! constant value) has, counted up to a cap and cached for the query. Predicates and functions run
+//! Estimates come from index statistics: the exact number of current datoms per attribute (kept by
+//! every transaction), and for an attribute with a constant value the size of that AVET range,
+//! counted up to a cap; both cached for the query. Predicates and functions run
 //! as soon as their inputs are bound; `not` waits until every variable other clauses could bind is
 //! bound; clauses that share variables with the relation are preferred over cross products. Because
 //! the order is chosen from data and bindings, not from how the query was written, swapping clauses
@@ -17,7 +18,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 /// Counts stop at this many datoms: beyond it, sizes compare as equal.
-const COUNT_CAP: usize = 4096;
+const COUNT_CAP: usize = 1024;
 
 /// What to do next.
 pub enum Step {
@@ -180,10 +181,12 @@ fn estimate(ctx: &mut Ctx<'_>, src: &str, kw: &Value, val: Option<&Value>) -> Re
         return Ok(*n);
     }
     let view = ctx.source(src)?;
-    let n = match kw.as_keyword().and_then(|k| view.schema().get(k)) {
-        None => 0,
-        Some(attr) => view
-            .datoms(None, Some(attr.id), val)?
+    let n = match (kw.as_keyword().and_then(|k| view.schema().get(k)), val) {
+        (None, _) => 0,
+        // Kept exact by every transaction.
+        (Some(attr), None) => usize::try_from(view.schema().count(attr.id)).unwrap_or(usize::MAX),
+        (Some(attr), Some(v)) => view
+            .datoms(None, Some(attr.id), Some(v))?
             .take(COUNT_CAP)
             .count(),
     };

@@ -274,6 +274,21 @@ pub fn prepare(
         report.push(&schema, &d)?;
     }
     report.finish_deltas();
+    // Planner statistics: current datoms per attribute.
+    let mut deltas: BTreeMap<AttrId, i64> = BTreeMap::new();
+    for d in &diff.asserted {
+        *deltas.entry(d.a).or_insert(0) += 1;
+    }
+    for d in &diff.retracted {
+        *deltas.entry(d.a).or_insert(0) -= 1;
+    }
+    for (a, delta) in deltas {
+        let n = (schema.count(a) as i64 + delta).max(0) as u64;
+        schema.set_count(a, n);
+        let mut b = Vec::new();
+        put_u64(n, &mut b);
+        batch.put(crate::index::stats_key(a), b);
+    }
     let mut reasserted = Vec::new();
     if record_again {
         for d in &diff.reasserted {
