@@ -184,6 +184,11 @@ fn in_clause(query: &Value) -> Option<&[Value]> {
 
 /// The query's inputs in `:in` order: this database's view for every `$…` source, `args` for the rest
 /// (in order). A query without `:in` reads the database alone.
+/// Whether `query` is the `{:query Q :as-of {…}}` form.
+fn is_as_of_wrapper(query: &Value) -> bool {
+    matches!(query, Value::Map(m) if m.contains_key(&Value::kw("query")))
+}
+
 fn inputs<'v>(view: View<'v>, query: &Value, args: Vec<Value>) -> Vec<Input<'v>> {
     let mut args = args.into_iter();
     let mut out = Vec::new();
@@ -416,6 +421,12 @@ impl RawDatabase {
             .iter()
             .map(|a| from_js(a, FromJs::default()).js())
             .collect::<Result<Vec<_>, _>>()?;
+        if is_as_of_wrapper(&query) && at.is_undefined() {
+            // `{:query Q :as-of {dimension instant …}}`: the engine reads it as a whole.
+            return self
+                .with_db(|db| db.query(&query, &args))
+                .map(|v| to_js(&v));
+        }
         self.with_view(&at, |view| q(&query, &inputs(view, &query, args)))
             .map(|v| to_js(&v))
     }
@@ -428,6 +439,11 @@ impl RawDatabase {
             .iter()
             .map(|a| edn_text(a, "an EDN input"))
             .collect::<Result<Vec<_>, _>>()?;
+        if is_as_of_wrapper(&query) && at.is_undefined() {
+            return self
+                .with_db(|db| db.query(&query, &args))
+                .map(|v| edn::to_edn(&v));
+        }
         self.with_view(&at, |view| q(&query, &inputs(view, &query, args)))
             .map(|v| edn::to_edn(&v))
     }
