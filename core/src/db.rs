@@ -44,6 +44,7 @@ pub struct Database {
     listeners: BTreeMap<u64, Listener>,
     next_listener: u64,
     live: Live,
+    closed: bool,
 }
 
 impl core::fmt::Debug for Database {
@@ -95,6 +96,7 @@ impl Database {
             listeners: BTreeMap::new(),
             next_listener: 0,
             live: Live::default(),
+            closed: false,
         }
     }
 
@@ -184,6 +186,15 @@ impl Database {
         self.counters
     }
 
+    /// Fails with kind `closed` once [`Database::close`] has run (reads that the schema alone could
+    /// answer must fail too, not return empty results).
+    fn check_open(&self) -> Result<()> {
+        if self.closed {
+            return Err(err!(Closed, "the database is closed"));
+        }
+        Ok(())
+    }
+
     /// A view of the current state.
     pub fn view(&self) -> View<'_> {
         View::new(self.storage.as_ref(), &self.schema, Filter::Current).with_dims(&self.tx_dims)
@@ -191,6 +202,7 @@ impl Database {
 
     /// Commits one transaction: all of it, or (on any error) nothing.
     pub fn transact(&mut self, input: TxInput) -> Result<TxReport> {
+        self.check_open()?;
         let now = match &self.clock {
             Some(clock) => clock(),
             None => self.counters.last_instant,
@@ -273,6 +285,7 @@ impl Database {
         options: SubscribeOptions,
         mut callback: LiveCallback,
     ) -> Result<(SubscriptionId, Value)> {
+        self.check_open()?;
         for dim in &options.watch_dimensions {
             if dim.as_str() != crate::time::SYSTEM
                 && crate::time::definition(&self.view(), dim)?.is_none()
@@ -345,22 +358,26 @@ impl Database {
     /// All current attributes of entity `e` as a map (card-many as sets, refs as `{:db/id n}`, and
     /// `:db/id`), or `None` if it has none.
     pub fn entity(&self, e: EntityId) -> Result<Option<BTreeMap<Value, Value>>> {
+        self.check_open()?;
         self.view().entity(e)
     }
 
     /// The entity holding `value` for unique attribute `attr`.
     pub fn entity_by(&self, attr: &Keyword, value: &Value) -> Result<Option<EntityId>> {
+        self.check_open()?;
         self.view().entity_by(attr, value)
     }
 
     /// A view as of a transaction or an instant.
     pub fn as_of(&self, t: TimePoint) -> Result<View<'_>> {
+        self.check_open()?;
         Ok(self.view().with_filter(Filter::AsOf(self.resolve_time(t)?)))
     }
 
     /// The bounds an as-of map `{:time/system #inst … :time/shipped #inst …}` names. `:time/system`
     /// bounds transaction time; every other key bounds a declared user dimension.
     pub fn time_bounds(&self, as_of: &Value) -> Result<TimeBounds> {
+        self.check_open()?;
         let entries = crate::edn::map_entries(as_of).ok_or_else(|| {
             err!(
                 Parse,
@@ -403,6 +420,7 @@ impl Database {
     /// Runs a query given as EDN data: a query, or `{:query Q :as-of {dimension instant …}}`,
     /// with `inputs` for its `:in` after `$`.
     pub fn query(&self, query: &Value, inputs: &[Value]) -> Result<Value> {
+        self.check_open()?;
         let (q, as_of) = match crate::edn::map_entries(query) {
             Some(entries) if entries.iter().any(|(k, _)| **k == Value::kw("query")) => {
                 let mut q = None;
@@ -435,6 +453,7 @@ impl Database {
 
     /// A view of the current datoms asserted after `t`.
     pub fn since(&self, t: TimePoint) -> Result<View<'_>> {
+        self.check_open()?;
         Ok(self
             .view()
             .with_filter(Filter::Since(self.resolve_time(t)?)))
@@ -470,11 +489,13 @@ impl Database {
     /// The current datoms of `index` whose leading components equal `components`
     /// (entity ids as `Int`, attributes as keywords).
     pub fn datoms(&self, index: Index, components: &[Value]) -> Result<Vec<Datom>> {
+        self.check_open()?;
         self.view().index_datoms(index, components)
     }
 
     /// Every assertion and retraction of entity `e` (all entities when `None`), oldest first.
     pub fn history(&self, e: Option<EntityId>) -> Result<Vec<Datom>> {
+        self.check_open()?;
         let view = self.view();
         let mut out: Vec<Datom> = Vec::new();
         for d in view.history(e, None, None)? {
@@ -493,6 +514,7 @@ impl Database {
 
     /// Closes the storage; later calls fail with kind `closed`.
     pub fn close(&mut self) -> Result<()> {
+        self.closed = true;
         self.storage.close()
     }
 
