@@ -210,10 +210,13 @@ fn measure(pair: &mut Pair, query: &Value, change: Change, batch: usize, rounds:
         pair.sub.query(query, &[]).expect("query"),
         "the live result must equal a fresh run"
     );
-    assert!(delivered.get() > 0, "no update was delivered");
     pair.sub.unsubscribe(id);
     diffs.sort();
     let diff = diffs[diffs.len() / 2].max(0) as u64;
+    println!(
+        "      ({} of {rounds} transactions changed the result)",
+        delivered.get()
+    );
     Row {
         plain: Stats::of(&tp),
         sub: Stats::of(&ts),
