@@ -106,6 +106,15 @@ struct Figures {
     present: usize,
 }
 
+/// What one run saw, for the summary line.
+#[derive(Default)]
+struct Seen {
+    /// Cycles where the child was killed before it acknowledged anything.
+    no_ack: usize,
+    /// Cycles where the transaction in flight had committed but was not acknowledged.
+    in_flight_committed: usize,
+}
+
 fn run_cycles(cycles: usize, seed: u64) -> Figures {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("db");
@@ -113,6 +122,7 @@ fn run_cycles(cycles: usize, seed: u64) -> Figures {
     let mut acked: BTreeSet<i64> = BTreeSet::new();
     let mut next = 0i64;
     let started = Instant::now();
+    let mut seen = Seen::default();
     for cycle in 0..cycles {
         let mut child = Command::new(env!("CARGO_BIN_EXE_dfdb-crash-child"))
             .arg(&path)
@@ -139,7 +149,11 @@ fn run_cycles(cycles: usize, seed: u64) -> Figures {
         std::thread::sleep(Duration::from_millis(rng.between(5, 80)));
         child.kill().unwrap();
         child.wait().unwrap();
-        acked.extend(reader.join().unwrap());
+        let got = reader.join().unwrap();
+        if got.is_empty() {
+            seen.no_ack += 1;
+        }
+        acked.extend(got);
 
         let mut db = dfdb::open(&path, RocksDbOptions::default()).unwrap();
         let present = verify(&db);
@@ -154,6 +168,7 @@ fn run_cycles(cycles: usize, seed: u64) -> Figures {
             extra <= 1,
             "cycle {cycle}: {extra} unacknowledged transactions present"
         );
+        seen.in_flight_committed += extra;
         // The database keeps working: commit the next number here.
         next = present.len() as i64;
         db.transact_edn(&format!(
@@ -169,9 +184,12 @@ fn run_cycles(cycles: usize, seed: u64) -> Figures {
     let present = verify(&db);
     assert_eq!(present, acked);
     println!(
-        "crash: {cycles} cycles, {} acknowledged transactions verified, {:.1} s",
+        "crash: {cycles} cycles, {} acknowledged transactions verified, {:.1} s; {} cycles killed \
+         before any acknowledgment, {} with the unacknowledged in-flight transaction committed",
         acked.len(),
-        started.elapsed().as_secs_f64()
+        started.elapsed().as_secs_f64(),
+        seen.no_ack,
+        seen.in_flight_committed
     );
     Figures {
         acknowledged: acked.len(),
