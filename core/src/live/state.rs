@@ -153,12 +153,14 @@ impl State {
                         let was = *c > 0;
                         *c += delta;
                         let now = *c > 0;
+                        if *c <= 0 {
+                            dcounts.remove(&d);
+                        }
                         if was != now {
                             *flips.entry(d).or_insert(0) += if now { 1 } else { -1 };
                         }
                     }
                 }
-                dcounts.retain(|_, c| *c > 0);
                 let agg_elems: Vec<(usize, &FindElem)> = elems
                     .iter()
                     .enumerate()
@@ -301,6 +303,20 @@ fn group_tuple(elems: &[FindElem], key: &[Value], g: &Group) -> Result<Vec<Value
     for e in elems {
         match e {
             FindElem::Agg { name, params, .. } => {
+                let multiset = g.values.get(slot);
+                // Order statistics and counts come straight from the ordered multiset.
+                let quick = match (name.as_str(), params.is_empty(), multiset) {
+                    ("count", true, Some(m)) => Some(Value::Int(m.values().sum::<usize>() as i64)),
+                    ("count-distinct", true, Some(m)) => Some(Value::Int(m.len() as i64)),
+                    ("min", true, Some(m)) => m.keys().next().cloned(),
+                    ("max", true, Some(m)) => m.keys().next_back().cloned(),
+                    _ => None,
+                };
+                if let Some(v) = quick {
+                    slot += 1;
+                    out.push(v);
+                    continue;
+                }
                 let values: Vec<Value> = g
                     .values
                     .get(slot)
