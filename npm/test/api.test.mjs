@@ -237,5 +237,11 @@ test('Database.open with a backend that fails to load rejects and opens nothing'
     async write() {},
     async close() {},
   });
-  await assert.rejects(Database.open('x', { backend }), { kind: 'io' });
+  // A path in a fresh temporary directory: opening may take a lock file beside the database.
+  const dir = mkdtempSync(join(tmpdir(), 'dfdb-api-'));
+  try {
+    await assert.rejects(Database.open(join(dir, 'x'), { backend }), { kind: 'io' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
