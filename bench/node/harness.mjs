@@ -27,7 +27,7 @@ export function compare(title, variants, { rounds, warmup = 1, gc = true } = {})
   const sink = [];
   for (let r = -warmup; r < rounds; r++) {
     const order = variants.map((_, k) => k);
-    if (((r % 2) + 2) % 2 === 1) order.reverse();
+    if ((r + warmup) % 2 === 1) order.reverse();
     for (const k of order) {
       const v = variants[k];
       const iters = v.iters ?? 1;
@@ -115,5 +115,5 @@ export function fmtStats(s) {
 }
 
 export function fmtRatio(x) {
-  return x >= 10 ? `${x.toFixed(0)}×` : x >= 1 ? `${x.toFixed(1)}×` : `${x.toFixed(2)}×`;
+  return x >= 10 ? `${x.toFixed(0)}×` : `${x.toFixed(2)}×`;
 }

@@ -1,0 +1,20 @@
+// node bench/node/harness.test.mjs — the harness refuses ratios that did not come from interleaved runs.
+import assert from 'node:assert/strict';
+import { compare, ratio, stats } from './harness.mjs';
+
+let seq = [];
+const c = compare('t', [
+  { name: 'a', run: () => seq.push('a') },
+  { name: 'b', run: () => seq.push('b') },
+], { rounds: 4, warmup: 1, gc: false });
+// A,B then B,A, … — never the same variant twice in a row across a round boundary's pair.
+assert.deepEqual(seq, ['a', 'b', 'b', 'a', 'a', 'b', 'b', 'a', 'a', 'b']);
+assert.equal(ratio(c, 'a', 'b').rounds, 4);
+assert.equal(stats(c, 'a').n, 4);
+// A look-alike object (e.g. two separately timed series) is refused.
+const forged = { ...c };
+assert.throws(() => ratio(forged, 'a', 'b'), /not produced by compare/);
+// Frozen: samples cannot be swapped in after the fact.
+assert.throws(() => { 'use strict'; c.samples = [[1], [2]]; });
+assert.throws(() => c.log.push([0, 0]));
+console.log('harness ok');
