@@ -561,7 +561,7 @@ ${goals.join('\n')}
 
 ## Native figures
 
-The same workloads run natively (Rust, no wasm, no JS boundary) are in [BENCH-CORE.md](BENCH-CORE.md), measured separately by the core benches (\`core/benches/\`, same people20k generator); they are not repeated here. The gap between those and the dfdb column above is the cost of WebAssembly and of crossing the JS ↔ wasm boundary (argument and result conversion).
+The same workloads run natively (Rust, no wasm, no JS boundary) are in [BENCH-CORE.md](BENCH-CORE.md), measured separately by the core benches (\`core/benches/\`, same people20k generator); they are not repeated here. Those were measured at other times on the same shared machine, so set ratios beside ratios, not absolute times beside absolute times; the profiles below show how much of each dfdb figure here is the JS ↔ wasm boundary rather than the engine.
 `;
 
 const KEEP = '<!-- Notes below this line are hand-written and kept by `npm run bench`. -->';
