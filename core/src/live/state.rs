@@ -31,6 +31,9 @@ impl LiveDiff {
 #[derive(Default, Debug)]
 struct Group {
     values: Vec<BTreeMap<Value, usize>>,
+    /// Per aggregate slot: the exact sum of its integer values, and how many values are not
+    /// integers — so `sum` and `avg` of integers take O(1) per change.
+    int_sums: Vec<(i128, usize)>,
     size: usize,
 }
 
@@ -185,6 +188,7 @@ impl State {
                     }
                     let g = groups.entry(key.clone()).or_insert_with(|| Group {
                         values: alloc::vec![BTreeMap::new(); agg_elems.len()],
+                        int_sums: alloc::vec![(0, 0); agg_elems.len()],
                         size: 0,
                     });
                     for (slot, (_, e)) in agg_elems.iter().enumerate() {
@@ -196,6 +200,14 @@ impl State {
                             .and_then(|c| d.get(c))
                             .cloned()
                             .unwrap_or(Value::Nil);
+                        if let Some((sum, others)) = g.int_sums.get_mut(slot) {
+                            match (&v, flip > 0) {
+                                (Value::Int(i), true) => *sum += i128::from(*i),
+                                (Value::Int(i), false) => *sum -= i128::from(*i),
+                                (_, true) => *others += 1,
+                                (_, false) => *others = others.saturating_sub(1),
+                            }
+                        }
                         let m = &mut g.values[slot];
                         if flip > 0 {
                             *m.entry(v).or_insert(0) += 1;
@@ -304,9 +316,20 @@ fn group_tuple(elems: &[FindElem], key: &[Value], g: &Group) -> Result<Vec<Value
         match e {
             FindElem::Agg { name, params, .. } => {
                 let multiset = g.values.get(slot);
-                // Order statistics and counts come straight from the ordered multiset.
+                let count = multiset.map_or(0, |m| m.values().sum::<usize>());
+                let int_sum = match g.int_sums.get(slot) {
+                    Some((sum, 0)) if count > 0 => Some(*sum),
+                    _ => None,
+                };
+                // Order statistics, counts and integer sums come without expanding the multiset.
                 let quick = match (name.as_str(), params.is_empty(), multiset) {
-                    ("count", true, Some(m)) => Some(Value::Int(m.values().sum::<usize>() as i64)),
+                    ("sum", true, Some(_)) if int_sum.is_some_and(|s| i64::try_from(s).is_ok()) => {
+                        int_sum.and_then(|s| i64::try_from(s).ok()).map(Value::Int)
+                    }
+                    ("avg", true, Some(_)) if int_sum.is_some() => {
+                        int_sum.map(|s| Value::float(s as f64 / count as f64))
+                    }
+                    ("count", true, Some(_)) => Some(Value::Int(count as i64)),
                     ("count-distinct", true, Some(m)) => Some(Value::Int(m.len() as i64)),
                     ("min", true, Some(m)) => m.keys().next().cloned(),
                     ("max", true, Some(m)) => m.keys().next_back().cloned(),

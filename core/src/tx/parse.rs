@@ -71,6 +71,8 @@ pub struct Parsed {
     pub temp_order: Vec<TempId>,
     /// How many tempids were generated for maps without `:db/id`.
     next_auto: u32,
+    /// The tempids already in `temp_order` (a set, so noting stays O(log n) per reference).
+    seen: alloc::collections::BTreeSet<TempId>,
 }
 
 /// Deepest nesting of entity maps accepted in tx-data.
@@ -79,7 +81,7 @@ pub const MAX_NESTING: usize = 64;
 impl Parsed {
     fn note(&mut self, e: &ERef) {
         if let ERef::Temp(t) = e {
-            if !self.temp_order.contains(t) {
+            if self.seen.insert(t.clone()) {
                 self.temp_order.push(t.clone());
             }
         }
