@@ -445,10 +445,7 @@ impl Database {
             Some(m) => self.time_bounds(m)?,
             None => TimeBounds::default(),
         };
-        let view = self.view_at(&bounds);
-        let mut all = alloc::vec![crate::query::Input::Db(view)];
-        all.extend(inputs.iter().cloned().map(crate::query::Input::Value));
-        crate::query::q(q, &all)
+        crate::query::q_on(self.view_at(&bounds), q, inputs)
     }
 
     /// A view of the current datoms asserted after `t`.

@@ -1,12 +1,12 @@
 //! Running cases: one fresh database per case, each step executed and checked in turn.
 
-use crate::compare::{clause, find_shape, inner_query, Comparer};
+use crate::compare::{find_shape, inner_query, Comparer};
 use crate::report::{CaseOutcome, Outcome, Report, SuiteReport};
 use crate::suite::{Case, DiffText, Expect, Read, Step, Suite};
 use crate::target::{Diff, LiveQuery, Target};
 use dfdb_core::db::tx_input_from_value;
 use dfdb_core::db::TimeBounds;
-use dfdb_core::query::{q, Input};
+use dfdb_core::query::q_on;
 use dfdb_core::schema::Attribute;
 use dfdb_core::tx::Counters;
 use dfdb_core::{edn, pull, Database, Datom, EntityId, Error, Index, TimePoint, Value, View};
@@ -249,29 +249,6 @@ fn rows_of(v: &Value) -> Vec<Value> {
     }
 }
 
-/// The inputs of `query` in `:in` order: the view for each `$` source, `args` for the rest.
-fn inputs<'v>(view: View<'v>, query: &Value, args: &[Value]) -> Vec<Input<'v>> {
-    let mut args = args.iter();
-    let mut out = Vec::new();
-    match clause(query, "in") {
-        None => out.push(Input::Db(view)),
-        Some(ins) => {
-            for i in ins {
-                match i {
-                    Value::Symbol(s) if s.as_str().starts_with('$') => out.push(Input::Db(view)),
-                    _ => {
-                        if let Some(a) = args.next() {
-                            out.push(Input::Value(a.clone()));
-                        }
-                    }
-                }
-            }
-        }
-    }
-    out.extend(args.map(|a| Input::Value(a.clone())));
-    out
-}
-
 /// The time point an `as_of` value names: a transaction id or an instant.
 fn time_point(v: &Value) -> Result<TimePoint, String> {
     match v {
@@ -433,8 +410,7 @@ impl<'t> CaseState<'t> {
 
     /// Runs `query` with `args` against `view`.
     fn run_query(view: View<'_>, query: &Value, args: &[Value]) -> dfdb_core::Result<Value> {
-        let inputs = inputs(view, query, args);
-        q(query, &inputs)
+        q_on(view, query, args)
     }
 
     fn read(&self, read: &Read, as_of: Option<&str>, expect: &Expect) -> Result<(), String> {

@@ -6,7 +6,7 @@ use crate::error::{js_error, IntoJs};
 use crate::storage::{Journal, JournalStorage};
 use dfdb_core::db::tx_input_from_value;
 use dfdb_core::live::LiveDiff;
-use dfdb_core::query::{q, Input};
+use dfdb_core::query::q_on;
 use dfdb_core::storage::{BatchOp, MemoryStorage, Storage};
 use dfdb_core::{edn, pull, Database, Datom, Error, Index, TimePoint, TxReport, Value, View};
 use js_sys::{Array, Date, Function, Object, Reflect, Uint8Array};
@@ -162,53 +162,9 @@ fn diff_to_js(d: &LiveDiff, as_edn: bool) -> JsValue {
     o.into()
 }
 
-/// The items of a query's `:in` clause (vector or map form), if it has one.
-fn in_clause(query: &Value) -> Option<&[Value]> {
-    match query {
-        Value::Vector(items) | Value::List(items) => {
-            let start = items
-                .iter()
-                .position(|v| matches!(v, Value::Keyword(k) if k.as_str() == "in"))?
-                + 1;
-            let rest = items.get(start..)?;
-            let end = rest
-                .iter()
-                .position(|v| matches!(v, Value::Keyword(_)))
-                .unwrap_or(rest.len());
-            rest.get(..end)
-        }
-        Value::Map(m) => m.get(&Value::kw("in")).and_then(Value::as_seq),
-        _ => None,
-    }
-}
-
-/// The query's inputs in `:in` order: this database's view for every `$…` source, `args` for the rest
-/// (in order). A query without `:in` reads the database alone.
 /// Whether `query` is the `{:query Q :as-of {…}}` form.
 fn is_as_of_wrapper(query: &Value) -> bool {
     matches!(query, Value::Map(m) if m.contains_key(&Value::kw("query")))
-}
-
-fn inputs<'v>(view: View<'v>, query: &Value, args: Vec<Value>) -> Vec<Input<'v>> {
-    let mut args = args.into_iter();
-    let mut out = Vec::new();
-    match in_clause(query) {
-        None => out.push(Input::Db(view)),
-        Some(ins) => {
-            for i in ins {
-                match i {
-                    Value::Symbol(s) if s.as_str().starts_with('$') => out.push(Input::Db(view)),
-                    _ => {
-                        if let Some(a) = args.next() {
-                            out.push(Input::Value(a));
-                        }
-                    }
-                }
-            }
-        }
-    }
-    out.extend(args.map(Input::Value));
-    out
 }
 
 /// An entity argument: an id or a lookup ref `[attr, value]`.
@@ -427,7 +383,7 @@ impl RawDatabase {
                 .with_db(|db| db.query(&query, &args))
                 .map(|v| to_js(&v));
         }
-        self.with_view(&at, |view| q(&query, &inputs(view, &query, args)))
+        self.with_view(&at, |view| q_on(view, &query, &args))
             .map(|v| to_js(&v))
     }
 
@@ -444,7 +400,7 @@ impl RawDatabase {
                 .with_db(|db| db.query(&query, &args))
                 .map(|v| edn::to_edn(&v));
         }
-        self.with_view(&at, |view| q(&query, &inputs(view, &query, args)))
+        self.with_view(&at, |view| q_on(view, &query, &args))
             .map(|v| edn::to_edn(&v))
     }
 
@@ -456,7 +412,7 @@ impl RawDatabase {
             .map(|a| from_js(a, FromJs::default()).js())
             .collect::<Result<Vec<_>, _>>()?;
         let lines = self.with_view(&at, |view| {
-            dfdb_core::query::explain(&query, &inputs(view, &query, args))
+            dfdb_core::query::explain_on(view, &query, &args)
         })?;
         Ok(lines.iter().map(|l| JsValue::from_str(l)).collect())
     }

@@ -55,6 +55,56 @@ pub fn q(query: &Value, inputs: &[Input<'_>]) -> Result<Value> {
     q_with(query, inputs, QueryOptions::default())
 }
 
+/// Runs `query` against one database `view`, with `args` for the `:in` elements that are not
+/// sources, in order (every `$…` source reads `view`). Too few or too many `args` is kind `parse`.
+///
+/// ```
+/// use dfdb_core::{Database, Value, edn, query::q_on};
+/// let mut db = Database::in_memory();
+/// db.transact_edn(r#"[{:name "Ivan" :age 30}]"#).unwrap();
+/// let query = edn::read("[:find ?n . :in ?min $ :where [?e :name ?n] [?e :age ?a] [(> ?a ?min)]]").unwrap();
+/// assert_eq!(q_on(db.view(), &query, &[Value::Int(18)]).unwrap(), Value::str("Ivan"));
+/// ```
+pub fn q_on(view: View<'_>, query: &Value, args: &[Value]) -> Result<Value> {
+    let parsed = parse::parse_query(query)?;
+    let inputs = inputs_on(&parsed, view, args)?;
+    let (mut ctx, rel) = prepare(&parsed, &inputs, QueryOptions::default())?;
+    let rel = eval_clauses(&mut ctx, &parsed.clauses, rel)?;
+    find::shape(&mut ctx, &parsed, rel)
+}
+
+/// [`explain`] against one database `view`, with `args` as for [`q_on`].
+pub fn explain_on(view: View<'_>, query: &Value, args: &[Value]) -> Result<Vec<String>> {
+    let parsed = parse::parse_query(query)?;
+    explain(query, &inputs_on(&parsed, view, args)?)
+}
+
+/// The inputs of `parsed` in `:in` order: `view` for every source, `args` for the rest.
+fn inputs_on<'v>(parsed: &Query, view: View<'v>, args: &[Value]) -> Result<Vec<Input<'v>>> {
+    let mut values = args.iter();
+    let mut inputs = Vec::with_capacity(parsed.inputs.len());
+    for spec in &parsed.inputs {
+        match spec {
+            InSpec::Src(_) => inputs.push(Input::Db(view)),
+            other => {
+                let v = values
+                    .next()
+                    .ok_or_else(|| err!(Parse, "no input given for {other:?} in :in"))?;
+                inputs.push(Input::Value(v.clone()));
+            }
+        }
+    }
+    if values.next().is_some() {
+        return Err(err!(
+            Parse,
+            "{} inputs given, but :in takes {}",
+            args.len(),
+            inputs.len()
+        ));
+    }
+    Ok(inputs)
+}
+
 /// [`q`] with execution limits.
 pub fn q_with(query: &Value, inputs: &[Input<'_>], options: QueryOptions) -> Result<Value> {
     let parsed = parse::parse_query(query)?;
