@@ -31,9 +31,9 @@ impl LiveDiff {
 #[derive(Default, Debug)]
 struct Group {
     values: Vec<BTreeMap<Value, usize>>,
-    /// Per aggregate slot: the exact sum of its integer values, and how many values are not
-    /// integers — so `sum` and `avg` of integers take O(1) per change.
-    int_sums: Vec<(i128, usize)>,
+    /// Per aggregate slot: the exact sum of its integer values, how many values are not integers,
+    /// and how many values there are — so `count`, `sum` and `avg` of integers are O(1) per change.
+    int_sums: Vec<(i128, usize, usize)>,
     size: usize,
 }
 
@@ -188,7 +188,7 @@ impl State {
                     }
                     let g = groups.entry(key.clone()).or_insert_with(|| Group {
                         values: alloc::vec![BTreeMap::new(); agg_elems.len()],
-                        int_sums: alloc::vec![(0, 0); agg_elems.len()],
+                        int_sums: alloc::vec![(0, 0, 0); agg_elems.len()],
                         size: 0,
                     });
                     for (slot, (_, e)) in agg_elems.iter().enumerate() {
@@ -200,7 +200,12 @@ impl State {
                             .and_then(|c| d.get(c))
                             .cloned()
                             .unwrap_or(Value::Nil);
-                        if let Some((sum, others)) = g.int_sums.get_mut(slot) {
+                        if let Some((sum, others, total)) = g.int_sums.get_mut(slot) {
+                            if flip > 0 {
+                                *total += 1;
+                            } else {
+                                *total = total.saturating_sub(1);
+                            }
                             match (&v, flip > 0) {
                                 (Value::Int(i), true) => *sum += i128::from(*i),
                                 (Value::Int(i), false) => *sum -= i128::from(*i),
@@ -316,9 +321,9 @@ fn group_tuple(elems: &[FindElem], key: &[Value], g: &Group) -> Result<Vec<Value
         match e {
             FindElem::Agg { name, params, .. } => {
                 let multiset = g.values.get(slot);
-                let count = multiset.map_or(0, |m| m.values().sum::<usize>());
+                let count = g.int_sums.get(slot).map_or(0, |(_, _, total)| *total);
                 let int_sum = match g.int_sums.get(slot) {
-                    Some((sum, 0)) if count > 0 => Some(*sum),
+                    Some((sum, 0, _)) if count > 0 => Some(*sum),
                     _ => None,
                 };
                 // Order statistics, counts and integer sums come without expanding the multiset.
