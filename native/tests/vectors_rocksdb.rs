@@ -2,26 +2,16 @@
 //! the same directory again).
 //!
 //! See the report with `cargo test -p dfdb --test vectors_rocksdb -- --nocapture`. As for memory
-//! storage, the test fails only for a failed case whose features all lie in [`MUST_PASS_FEATURES`].
+//! storage, every case the target runs must pass.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use dfdb::storage::Storage;
 use dfdb::{Error, Result, RocksDbOptions, RocksDbStorage};
 use dfdb_vectors::target::MEMORY_FEATURES;
-use dfdb_vectors::{default_dirs, load_suites, run_all, Target};
+use dfdb_vectors::{assert_all_vectors_pass, Target};
 use std::path::PathBuf;
 use std::sync::Mutex;
 use tempfile::TempDir;
-
-/// The features whose cases must pass (the same list as the memory target's test).
-const MUST_PASS_FEATURES: &[&str] = &[
-    "tx",
-    "entity",
-    "history",
-    "as-of",
-    "collections",
-    "persistence",
-];
 
 /// RocksDB storage in a fresh temporary directory per case.
 ///
@@ -76,23 +66,7 @@ impl Target for RocksDbTarget {
 
 #[test]
 fn vectors_on_rocksdb_storage() {
-    let (dirs, notes) = default_dirs();
-    for n in &notes {
-        println!("{n}");
-    }
-    let suites = load_suites(&dirs);
-    assert!(!suites.is_empty(), "no vector suites found in {dirs:?}");
-    let report = run_all(&RocksDbTarget::new(), &suites);
-    print!("{report}");
-    let fatal = report.failures_within(MUST_PASS_FEATURES);
-    for (suite, case) in &fatal {
-        println!("must pass: {} / {}", suite.name, case.name);
-    }
-    assert!(
-        fatal.is_empty(),
-        "{} case(s) within {MUST_PASS_FEATURES:?} failed (listed above as 'must pass')",
-        fatal.len()
-    );
+    assert_all_vectors_pass(&RocksDbTarget::new());
 }
 
 /// Reopen really goes through the files: a second handle on the directory is refused while the
