@@ -197,7 +197,7 @@ impl Database {
 
     /// A view of the current state.
     pub fn view(&self) -> View<'_> {
-        View::new(self.storage.as_ref(), &self.schema, Filter::Current).with_dims(&self.tx_dims)
+        current_view(self.storage.as_ref(), &self.schema, &self.tx_dims)
     }
 
     /// Commits one transaction: all of it, or (on any error) nothing.
@@ -256,7 +256,7 @@ impl Database {
             tx_dims,
             ..
         } = self;
-        let new = View::new(storage.as_ref(), schema, Filter::Current).with_dims(tx_dims);
+        let new = current_view(storage.as_ref(), schema, tx_dims);
         let change = Change {
             old: new.before(report.tx, retracted),
             new,
@@ -310,7 +310,7 @@ impl Database {
             ..
         } = self;
         live.subscribe(
-            View::new(storage.as_ref(), schema, Filter::Current).with_dims(tx_dims),
+            current_view(storage.as_ref(), schema, tx_dims),
             query,
             inputs,
             callback,
@@ -519,6 +519,12 @@ impl Database {
     pub fn into_storage(self) -> Box<dyn Storage> {
         self.storage
     }
+}
+
+/// The current state of a database's parts: callers that also borrow another field mutably
+/// (live queries) cannot go through [`Database::view`].
+fn current_view<'a>(storage: &'a dyn Storage, schema: &'a Schema, tx_dims: &'a TxDims) -> View<'a> {
+    View::new(storage, schema, Filter::Current).with_dims(tx_dims)
 }
 
 /// Reads a transaction given as EDN data: a tx-data vector, or `{:tx-data … :tx-meta … :tx-instant …}`.

@@ -58,19 +58,7 @@ fn resolve(view: &View<'_>, eid: &Value) -> Result<Option<EntityId>> {
         Value::Int(i) if *i > 0 => Ok(Some(*i as u64)),
         Value::Ref(r) => Ok(Some(*r)),
         Value::Vector(lr) | Value::List(lr) => match lr.as_slice() {
-            [Value::Keyword(a), v] => {
-                let attr = view
-                    .schema()
-                    .get(a)
-                    .ok_or_else(|| err!(Lookup, "lookup ref [{a:?} {v:?}]: no such attribute"))?;
-                if attr.unique.is_none() {
-                    return Err(err!(
-                        Schema,
-                        "lookup ref [{a:?} {v:?}]: {a:?} is not :db/unique"
-                    ));
-                }
-                Ok(view.entity_with(attr.id, v)?)
-            }
+            [Value::Keyword(a), v] => view.lookup_ref(a, v),
             _ => Err(err!(
                 Parse,
                 "bad entity id {eid:?}: want an id or a lookup ref"

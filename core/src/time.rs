@@ -169,24 +169,10 @@ pub fn resolve(
         defs.push(def);
     }
     // Derived dimensions whose operands this transaction carries.
-    if let Some(attr) = view.schema().get(&Keyword::new("dimension/derived-from")) {
+    {
         let mut derived = Vec::new();
-        for d in view.datoms(None, Some(attr.id), None)? {
-            let d = d?;
-            let name_attr = view
-                .schema()
-                .get(&Keyword::new("dimension/name"))
-                .map(|a| a.id);
-            let Some(Value::Keyword(name)) = name_attr
-                .map(|a| view.datoms(Some(d.e), Some(a), None))
-                .transpose()?
-                .and_then(|mut it| it.next())
-                .transpose()?
-                .map(|x| x.v)
-            else {
-                continue;
-            };
-            if let Some(def) = definition(view, &name)? {
+        for name in all_dimension_names(view)? {
+            if let Some(def) = definition(view, &name)?.filter(|d| d.derived.is_some()) {
                 derived.push(def);
             }
         }

@@ -322,6 +322,22 @@ impl<'a> View<'a> {
         }
     }
 
+    /// The entity a lookup ref `[a v]` names, if any. An attribute nobody declared is kind
+    /// `lookup`; one that is not `:db/unique` is kind `schema`.
+    pub fn lookup_ref(&self, a: &Keyword, v: &Value) -> Result<Option<EntityId>> {
+        let attr = self
+            .schema
+            .get(a)
+            .ok_or_else(|| crate::err!(Lookup, "lookup ref [{a:?} {v:?}]: no such attribute"))?;
+        if attr.unique.is_none() {
+            return Err(crate::err!(
+                Schema,
+                "lookup ref [{a:?} {v:?}]: {a:?} is not :db/unique"
+            ));
+        }
+        self.entity_with(attr.id, v)
+    }
+
     /// The visible datoms of entity `e`, in attribute order.
     pub fn entity_datoms(&self, e: EntityId) -> Result<Vec<RawDatom>> {
         self.datoms(Some(e), None, None)?.collect()

@@ -109,24 +109,6 @@ impl Report {
         }
         t
     }
-
-    /// Every failed case whose features all lie in `features`, as (suite, case).
-    pub fn failures_within<'r>(
-        &'r self,
-        features: &[&str],
-    ) -> Vec<(&'r SuiteReport, &'r CaseOutcome)> {
-        let mut out = Vec::new();
-        for s in &self.suites {
-            for c in &s.cases {
-                if matches!(c.outcome, Outcome::Failed(_))
-                    && c.features.iter().all(|f| features.contains(&f.as_str()))
-                {
-                    out.push((s, c));
-                }
-            }
-        }
-        out
-    }
 }
 
 impl fmt::Display for Report {

@@ -9,7 +9,7 @@
 
 use crate::query::ast::{Clause, Pattern, Term, Var};
 use crate::query::eval::entity_of;
-use crate::query::rel::Rel;
+use crate::query::rel::{bind_vars, first_seen_vars, Rel};
 use crate::query::Compiled;
 use crate::tx::Datom;
 use crate::view::View;
@@ -124,15 +124,9 @@ fn sub_seeds(
 }
 
 fn pattern_vars(p: &Pattern) -> Vec<Var> {
-    let mut vars: Vec<Var> = Vec::new();
-    for t in p.terms.iter().chain(p.at.as_ref().map(|(_, t)| t)) {
-        if let Term::Var(v) = t {
-            if !vars.contains(v) {
-                vars.push(v.clone());
-            }
-        }
-    }
-    vars
+    first_seen_vars(p.terms.iter().chain(p.at.as_ref().map(|(_, t)| t)), |_| {
+        false
+    })
 }
 
 /// The values `p` binds when it matches datom `d`, or `None` if it does not match.
@@ -294,31 +288,20 @@ fn rule_seeds(
             .collect()
     };
     let (o, n) = (tuples(&old), tuples(&new));
-    let mut vars: Vec<Var> = Vec::new();
-    for t in args {
-        if let Term::Var(v) = t {
-            if !vars.contains(v) {
-                vars.push(v.clone());
-            }
-        }
-    }
+    let vars = first_seen_vars(args, |_| false);
     let mut rows = Vec::new();
-    'tuples: for t in o.symmetric_difference(&n) {
-        let mut row: Vec<Option<Value>> = alloc::vec![None; vars.len()];
-        for (arg, val) in args.iter().zip(t) {
-            match arg {
-                Term::Const(c) if c != val => continue 'tuples,
-                Term::Var(v) => {
-                    let i = vars.iter().position(|x| x == v).unwrap_or(0);
-                    match &row[i] {
-                        Some(prev) if prev != val => continue 'tuples,
-                        _ => row[i] = Some(val.clone()),
-                    }
-                }
-                _ => {}
-            }
+    for t in o.symmetric_difference(&n) {
+        let consts_match = args
+            .iter()
+            .zip(t)
+            .all(|(arg, val)| !matches!(arg, Term::Const(c) if c != val));
+        let pairs = args
+            .iter()
+            .zip(t)
+            .filter_map(|(arg, val)| arg.var().map(|v| (v, val)));
+        if let (true, Some(row)) = (consts_match, bind_vars(&vars, pairs)) {
+            rows.push(row);
         }
-        rows.push(row.into_iter().map(|x| x.unwrap_or(Value::Nil)).collect());
     }
     if !rows.is_empty() {
         out.push(if vars.is_empty() {

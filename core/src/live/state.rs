@@ -1,11 +1,11 @@
 //! One maintained query result: derivation counts per result tuple, or per-group aggregate state.
 
 use crate::query::aggregate::aggregate;
-use crate::query::ast::{FindElem, FindSpec, KeyKind, Term, Var};
-use crate::query::find::elem_value;
+use crate::query::ast::{FindElem, FindSpec, Term, Var};
+use crate::query::find::{elem_value, keyed_row};
 use crate::query::rel::Rel;
 use crate::query::Compiled;
-use crate::{Result, Symbol, Value};
+use crate::{Result, Value};
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::vec::Vec;
 use hashbrown::{HashMap, HashSet};
@@ -289,20 +289,7 @@ impl State {
     fn compiled_shape(&self, t: &[Value]) -> Value {
         let q = &self.compiled.query;
         match (&q.find, &q.keys) {
-            (FindSpec::Rel(_), Some((kind, names))) => Value::Map(
-                names
-                    .iter()
-                    .zip(t)
-                    .map(|(n, v)| {
-                        let k = match kind {
-                            KeyKind::Keys => Value::kw(n),
-                            KeyKind::Strs => Value::str(n),
-                            KeyKind::Syms => Value::Symbol(Symbol::new(n)),
-                        };
-                        (k, v.clone())
-                    })
-                    .collect(),
-            ),
+            (FindSpec::Rel(_), Some((kind, names))) => keyed_row(kind, names, t.to_vec()),
             (FindSpec::Rel(_) | FindSpec::Tuple(_), None) => Value::Vector(t.to_vec()),
             (FindSpec::Coll(_) | FindSpec::Scalar(_), _) => {
                 t.first().cloned().unwrap_or(Value::Nil)

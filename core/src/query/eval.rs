@@ -8,7 +8,7 @@
 use super::ast::*;
 use super::functions::call;
 use super::plan::{choose, Step};
-use super::rel::Rel;
+use super::rel::{bind_vars, first_seen_vars, Rel};
 use super::rules::RuleTables;
 use crate::index::{EntityId, RawDatom};
 use crate::schema::AttrId;
@@ -121,10 +121,7 @@ pub fn eval_clauses(ctx: &mut Ctx<'_>, clauses: &[Clause], mut rel: Rel) -> Resu
             ));
         }
         if rel.rows.is_empty() {
-            // Nothing can come back; still check the remaining clauses are well-formed.
-            for c in &pending {
-                check_bindable(c)?;
-            }
+            // Nothing can come back from the remaining clauses.
             break;
         }
     }
@@ -190,10 +187,6 @@ fn range_hint(
         }
     }
     (lo.is_some() || hi.is_some()).then(|| (v.clone(), lo, hi))
-}
-
-fn check_bindable(_c: &Clause) -> Result<()> {
-    Ok(())
 }
 
 /// A clause as query text, for `explain`.
@@ -454,33 +447,20 @@ fn eval_fn(
                 out
             }
         };
-        'tuples: for t in tuples {
-            let mut new_row = row.clone();
-            let mut fresh: Vec<Option<Value>> = alloc::vec![None; new_vars.len()];
-            for (term, val) in t {
-                match term {
-                    Term::Blank => {}
-                    Term::Const(c) => {
-                        if *c != val {
-                            continue 'tuples;
-                        }
-                    }
-                    Term::Var(v) => {
-                        if let Some(i) = rel.col(v) {
-                            if row.get(i) != Some(&val) {
-                                continue 'tuples;
-                            }
-                        } else if let Some(i) = new_vars.iter().position(|x| x == v) {
-                            match &fresh[i] {
-                                Some(prev) if *prev != val => continue 'tuples,
-                                _ => fresh[i] = Some(val),
-                            }
-                        }
-                    }
-                }
+        for t in tuples {
+            let consistent = t.iter().all(|(term, val)| match term {
+                Term::Const(c) => c == val,
+                Term::Var(v) => rel.col(v).is_none_or(|i| row.get(i) == Some(val)),
+                Term::Blank => true,
+            });
+            let pairs = t
+                .iter()
+                .filter_map(|(term, val)| term.var().map(|v| (v, val)));
+            if let (true, Some(fresh)) = (consistent, bind_vars(&new_vars, pairs)) {
+                let mut new_row = row.clone();
+                new_row.extend(fresh);
+                rows.push(new_row);
             }
-            new_row.extend(fresh.into_iter().map(|x| x.unwrap_or(Value::Nil)));
-            rows.push(new_row);
         }
     }
     ctx.charge(rows.len())?;
@@ -555,14 +535,7 @@ fn eval_pattern(ctx: &mut Ctx<'_>, p: &Pattern, rel: Rel) -> Result<Rel> {
     }
     let slots: Vec<Slot> = terms.iter().map(|t| slot(t, &rel)).collect();
     // Variables first bound by this pattern, in position order (a variable may repeat).
-    let mut new_vars: Vec<Var> = Vec::new();
-    for s in &slots {
-        if let Slot::Free(Some(v)) = s {
-            if !new_vars.contains(v) {
-                new_vars.push(v.clone());
-            }
-        }
-    }
+    let new_vars = first_seen_vars(terms.iter().copied(), |v| rel.binds(v));
     let mut vars = rel.vars.clone();
     vars.extend(new_vars.iter().cloned());
     let bound_cols: Vec<usize> = slots
@@ -605,24 +578,16 @@ fn eval_pattern(ctx: &mut Ctx<'_>, p: &Pattern, rel: Rel) -> Result<Rel> {
         let Some(found) = cache.get(&key) else {
             continue;
         };
-        'datoms: for d in found {
-            let mut fresh: Vec<Option<&Value>> = alloc::vec![None; new_vars.len()];
-            for (s, val) in slots.iter().zip(d.iter()) {
-                if let Slot::Free(Some(v)) = s {
-                    let i = new_vars.iter().position(|x| x == v).unwrap_or(0);
-                    match fresh.get(i).copied().flatten() {
-                        Some(prev) if prev != val => continue 'datoms,
-                        _ => {
-                            if let Some(f) = fresh.get_mut(i) {
-                                *f = Some(val);
-                            }
-                        }
-                    }
-                }
+        for d in found {
+            let pairs = slots.iter().zip(d.iter()).filter_map(|(s, val)| match s {
+                Slot::Free(Some(v)) => Some((v, val)),
+                _ => None,
+            });
+            if let Some(fresh) = bind_vars(&new_vars, pairs) {
+                let mut out = row.clone();
+                out.extend(fresh);
+                rows.push(out);
             }
-            let mut out = row.clone();
-            out.extend(fresh.into_iter().map(|x| x.cloned().unwrap_or(Value::Nil)));
-            rows.push(out);
         }
     }
     Ok(Rel { vars, rows })

@@ -92,22 +92,7 @@ pub fn shape(ctx: &mut Ctx<'_>, q: &Query, rel: Rel) -> Result<Value> {
             None => Value::Set(out.into_iter().map(Value::Vector).collect()),
             Some((kind, names)) => Value::Set(
                 out.into_iter()
-                    .map(|row| {
-                        Value::Map(
-                            names
-                                .iter()
-                                .zip(row)
-                                .map(|(n, v)| {
-                                    let k = match kind {
-                                        KeyKind::Keys => Value::kw(n),
-                                        KeyKind::Strs => Value::str(n),
-                                        KeyKind::Syms => Value::Symbol(Symbol::new(n)),
-                                    };
-                                    (k, v)
-                                })
-                                .collect(),
-                        )
-                    })
+                    .map(|row| keyed_row(kind, names, row))
                     .collect(),
             ),
         },
@@ -127,6 +112,16 @@ pub fn shape(ctx: &mut Ctx<'_>, q: &Query, rel: Rel) -> Result<Value> {
             .and_then(|r| r.into_iter().next())
             .unwrap_or(Value::Nil),
     })
+}
+
+/// One result row as a map under `:keys`/`:strs`/`:syms` names.
+pub(crate) fn keyed_row(kind: &KeyKind, names: &[alloc::string::String], row: Vec<Value>) -> Value {
+    let key = |n: &str| match kind {
+        KeyKind::Keys => Value::kw(n),
+        KeyKind::Strs => Value::str(n),
+        KeyKind::Syms => Value::Symbol(Symbol::new(n)),
+    };
+    Value::Map(names.iter().map(|n| key(n)).zip(row).collect())
 }
 
 /// The value of a non-aggregate find element in one row (pull elements yield the entity).

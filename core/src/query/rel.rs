@@ -1,6 +1,6 @@
 //! Relations: the bindings a query carries from clause to clause.
 
-use super::ast::Var;
+use super::ast::{Term, Var};
 use crate::Value;
 use alloc::vec::Vec;
 use hashbrown::{HashMap, HashSet};
@@ -128,4 +128,48 @@ impl Rel {
             rows,
         }
     }
+}
+
+/// The variables of `terms` in order of first appearance, leaving out those `skip` says to.
+pub fn first_seen_vars<'a>(
+    terms: impl IntoIterator<Item = &'a Term>,
+    skip: impl Fn(&Var) -> bool,
+) -> Vec<Var> {
+    let mut vars: Vec<Var> = Vec::new();
+    for t in terms {
+        if let Term::Var(v) = t {
+            if !skip(v) && !vars.contains(v) {
+                vars.push(v.clone());
+            }
+        }
+    }
+    vars
+}
+
+/// The values of `vars` given `(variable, value)` pairs: a variable named by several pairs must get
+/// equal values from all of them (`None` when they disagree, as in `[?x :a ?x]`). Pairs naming a
+/// variable outside `vars` are ignored; a variable no pair names gets `nil`.
+pub fn bind_vars<'a>(
+    vars: &[Var],
+    pairs: impl IntoIterator<Item = (&'a Var, &'a Value)>,
+) -> Option<Vec<Value>> {
+    let mut out: Vec<Option<&Value>> = alloc::vec![None; vars.len()];
+    for (var, val) in pairs {
+        let Some(slot) = vars
+            .iter()
+            .position(|x| x == var)
+            .and_then(|i| out.get_mut(i))
+        else {
+            continue;
+        };
+        match slot {
+            Some(prev) if *prev != val => return None,
+            _ => *slot = Some(val),
+        }
+    }
+    Some(
+        out.into_iter()
+            .map(|x| x.cloned().unwrap_or(Value::Nil))
+            .collect(),
+    )
 }

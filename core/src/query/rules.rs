@@ -15,7 +15,7 @@
 
 use super::ast::*;
 use super::eval::{eval_clauses, Ctx};
-use super::rel::Rel;
+use super::rel::{bind_vars, first_seen_vars, Rel};
 use crate::{err, Error, Result, Symbol, Value};
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
@@ -239,35 +239,24 @@ fn eval_body(
     mask: &[bool],
     inputs: &[Vec<Value>],
 ) -> Result<Vec<Vec<Value>>> {
-    let mut vars: Vec<Var> = Vec::new();
-    for (v, m) in def.head.iter().zip(mask) {
-        if *m && !vars.contains(v) {
-            vars.push(v.clone());
-        }
-    }
-    let mut rows = Vec::new();
-    'inputs: for input in inputs {
-        let mut row: Vec<Option<Value>> = alloc::vec![None; vars.len()];
-        for (v, val) in def
-            .head
+    let bound_head = || {
+        def.head
             .iter()
             .zip(mask)
             .filter(|(_, m)| **m)
             .map(|(v, _)| v)
-            .zip(input)
-        {
-            let i = vars.iter().position(|x| x == v).unwrap_or(0);
-            match row.get(i).cloned().flatten() {
-                Some(prev) if prev != *val => continue 'inputs,
-                _ => {
-                    if let Some(slot) = row.get_mut(i) {
-                        *slot = Some(val.clone());
-                    }
-                }
-            }
+    };
+    let mut vars: Vec<Var> = Vec::new();
+    for v in bound_head() {
+        if !vars.contains(v) {
+            vars.push(v.clone());
         }
-        rows.push(row.into_iter().map(|x| x.unwrap_or(Value::Nil)).collect());
     }
+    // A head variable bound twice (`(r ?x ?x)`) keeps only inputs agreeing on it.
+    let rows = inputs
+        .iter()
+        .filter_map(|input| bind_vars(&vars, bound_head().zip(input)))
+        .collect();
     let out = eval_clauses(ctx, &def.body, Rel { vars, rows })?;
     if out.rows.is_empty() {
         // Evaluation stops at the first empty step, before later clauses bind the head.
@@ -311,14 +300,8 @@ fn join_answers(
             .collect();
         index.entry(k).or_default().push(a);
     }
-    let mut new_vars: Vec<Var> = Vec::new();
-    for (t, m) in args.iter().zip(mask) {
-        if let (Term::Var(v), false) = (t, m) {
-            if !new_vars.contains(v) {
-                new_vars.push(v.clone());
-            }
-        }
-    }
+    let free_args = || args.iter().zip(mask).filter(|(_, m)| !**m).map(|(t, _)| t);
+    let new_vars = first_seen_vars(free_args(), |_| false);
     let mut vars = rel.vars.clone();
     vars.extend(new_vars.iter().cloned());
     let mut rows = Vec::new();
@@ -327,24 +310,16 @@ fn join_answers(
         let Some(matches) = index.get(&k) else {
             continue;
         };
-        'answers: for a in matches {
-            let mut fresh: Vec<Option<&Value>> = alloc::vec![None; new_vars.len()];
-            for ((t, m), val) in args.iter().zip(mask).zip(a.iter()) {
-                if let (Term::Var(v), false) = (t, m) {
-                    let i = new_vars.iter().position(|x| x == v).unwrap_or(0);
-                    match fresh.get(i).copied().flatten() {
-                        Some(prev) if prev != val => continue 'answers,
-                        _ => {
-                            if let Some(f) = fresh.get_mut(i) {
-                                *f = Some(val);
-                            }
-                        }
-                    }
-                }
+        for a in matches {
+            let free_values = a.iter().zip(mask).filter(|(_, m)| !**m).map(|(v, _)| v);
+            let pairs = free_args()
+                .zip(free_values)
+                .filter_map(|(t, v)| t.var().map(|x| (x, v)));
+            if let Some(fresh) = bind_vars(&new_vars, pairs) {
+                let mut out = row.clone();
+                out.extend(fresh);
+                rows.push(out);
             }
-            let mut out = row.clone();
-            out.extend(fresh.into_iter().map(|x| x.cloned().unwrap_or(Value::Nil)));
-            rows.push(out);
         }
     }
     ctx.charge(rows.len())?;

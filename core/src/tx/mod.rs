@@ -386,7 +386,7 @@ impl Ctx<'_, '_> {
                     show(t)
                 )
             }),
-            ERef::Lookup(a, v) => lookup(self.view, self.schema, a, v),
+            ERef::Lookup(a, v) => lookup(self.view, a, v),
             ERef::Tx => Ok(self.tx),
         }
     }

@@ -22,18 +22,10 @@ pub struct Resolution {
     pub next_eid: EntityId,
 }
 
-/// The id a lookup ref names, or a `lookup` error.
-pub fn lookup(view: &View<'_>, schema: &Schema, a: &Keyword, v: &Value) -> Result<EntityId> {
-    let attr = schema
-        .get(a)
-        .ok_or_else(|| err!(Lookup, "lookup ref [{a:?} {v:?}]: no such attribute"))?;
-    if attr.unique.is_none() {
-        return Err(err!(
-            Schema,
-            "lookup ref [{a:?} {v:?}]: {a:?} is not :db/unique"
-        ));
-    }
-    view.entity_with(attr.id, v)?
+/// The id a lookup ref names, or a `lookup` error (resolved against the state before the
+/// transaction).
+pub fn lookup(view: &View<'_>, a: &Keyword, v: &Value) -> Result<EntityId> {
+    view.lookup_ref(a, v)?
         .ok_or_else(|| err!(Lookup, "lookup ref [{a:?} {v:?}] names no entity"))
 }
 
