@@ -19,12 +19,15 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use hashbrown::HashMap;
 
+/// Rule definitions by name, shared (not copied) by every evaluation that uses them.
+pub type Rules = alloc::sync::Arc<BTreeMap<Symbol, Vec<RuleDef>>>;
+
 /// Everything clause evaluation needs besides the relation.
 pub struct Ctx<'v> {
     /// Sources by name (`$`, `$a`…).
     pub sources: BTreeMap<String, View<'v>>,
     /// Rule definitions by name.
-    pub rules: BTreeMap<Symbol, Vec<RuleDef>>,
+    pub rules: Rules,
     /// Tabled rule answers of the fixpoint in progress, if any.
     pub tables: Option<RuleTables>,
     /// Rows left before the step budget is exhausted (`None`: unbounded).
@@ -44,11 +47,7 @@ const MAX_EVAL_DEPTH: usize = 256;
 
 impl<'v> Ctx<'v> {
     /// A context reading `$` from `view` (when given), with `rules` and a step budget.
-    pub fn new(
-        view: Option<View<'v>>,
-        rules: BTreeMap<Symbol, Vec<RuleDef>>,
-        budget: Option<u64>,
-    ) -> Self {
+    pub fn new(view: Option<View<'v>>, rules: Rules, budget: Option<u64>) -> Self {
         let mut sources = BTreeMap::new();
         if let Some(v) = view {
             sources.insert(String::from("$"), v);

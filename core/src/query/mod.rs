@@ -136,7 +136,7 @@ fn prepare<'v>(
             inputs.len()
         ));
     }
-    let mut ctx = Ctx::new(None, BTreeMap::new(), options.max_steps);
+    let mut ctx = Ctx::new(None, Default::default(), options.max_steps);
     let mut rel = Rel::unit();
     for (spec, input) in query.inputs.iter().zip(inputs) {
         match (spec, input) {
@@ -147,8 +147,9 @@ fn prepare<'v>(
                 return Err(err!(Type, "input {name} must be a database, got {v:?}"));
             }
             (InSpec::Rules, Input::Value(v)) => {
+                let rules = alloc::sync::Arc::make_mut(&mut ctx.rules);
                 for (name, defs) in parse::parse_rules(v)? {
-                    ctx.rules.entry(name).or_default().extend(defs);
+                    rules.entry(name).or_default().extend(defs);
                 }
             }
             (InSpec::Bind(b), Input::Value(v)) => {
@@ -170,7 +171,7 @@ pub(crate) struct Compiled {
     /// The parsed query.
     pub query: Query,
     /// Rule definitions from `%`.
-    pub rules: BTreeMap<crate::Symbol, Vec<ast::RuleDef>>,
+    pub rules: eval::Rules,
     /// The relation of the `:in` bindings.
     pub input_rel: Rel,
     /// Every variable the top-level clauses and inputs bind: the columns of a full binding.
@@ -222,7 +223,7 @@ impl Compiled {
         }
         Ok(Compiled {
             query: parsed,
-            rules,
+            rules: alloc::sync::Arc::new(rules),
             input_rel,
             top_vars: top.into_iter().collect(),
         })

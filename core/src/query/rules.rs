@@ -185,9 +185,10 @@ fn fixpoint(ctx: &mut Ctx<'_>) -> Result<()> {
             None => return Err(Error::parse("rule evaluation lost its tables")),
         };
         for ((name, mask), new, old) in work {
-            let defs = ctx.rules.get(&name).cloned().unwrap_or_default();
+            let rules = ctx.rules.clone();
+            let defs = rules.get(&name).map(Vec::as_slice).unwrap_or(&[]);
             let mut found: Vec<Vec<Value>> = Vec::new();
-            for def in &defs {
+            for def in defs {
                 if !new.is_empty() {
                     found.extend(eval_body(ctx, def, &mask, &new)?);
                 }
