@@ -4,7 +4,16 @@
 //! environment. The native crate (`dfdb`) and the WebAssembly crate (`dfdb-web`) wrap it.
 //!
 //! Layers, bottom to top (each depends only on those below): [`value`], [`edn`], [`codec`],
-//! [`storage`], then the database itself.
+//! [`storage`], [`index`], [`schema`], [`view`], [`tx`], [`time`], [`pull`], [`query`], [`live`],
+//! and [`db`], which ties them together (see `docs/ARCHITECTURE.md`).
+//!
+//! ```
+//! use dfdb_core::{edn, Database, Value};
+//! let mut db = Database::in_memory();
+//! db.transact_edn(r#"[{:person/name "Ann" :person/age 31}]"#).unwrap();
+//! let q = edn::read("[:find ?n . :where [?e :person/age 31] [?e :person/name ?n]]").unwrap();
+//! assert_eq!(db.query(&q, &[]).unwrap(), Value::str("Ann"));
+//! ```
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
