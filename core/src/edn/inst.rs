@@ -93,7 +93,7 @@ pub fn write(ms: i64, w: &mut impl Write) -> fmt::Result {
     write!(w, "-{m:02}-{d:02}T{h:02}:{min:02}:{s:02}.{milli:03}Z")
 }
 
-/// `ms` as RFC 3339 text, as [`write`] writes it.
+/// `ms` as RFC 3339 text, as [`write()`] writes it.
 pub fn format(ms: i64) -> String {
     let mut s = String::new();
     // Writing to a String cannot fail.

@@ -22,11 +22,11 @@
 //! `#dfdb/bytes "0aff"` ([`Value::Bytes`], lowercase or uppercase hex).
 //!
 //! # Errors
-//! Malformed text is an [`Error::Parse`](crate::Error::Parse) with the 1-based line and column
+//! Malformed text is an [`crate::Error::Parse`] with the 1-based line and column
 //! (counted in characters) of the problem and a message naming the offending text: integers
 //! outside `i64`, maps with an odd number of forms, duplicate map keys or set elements, unknown
 //! tags, text after the one form [`read`] expects. Input past a [`ReadOptions`] limit is an
-//! [`Error::Limit`](crate::Error::Limit).
+//! [`crate::Error::Limit`].
 //!
 //! ```
 //! use dfdb_core::{edn, Error, ErrorKind};

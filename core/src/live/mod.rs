@@ -1,7 +1,7 @@
 //! Live queries: subscriptions whose results are maintained incrementally, transaction by
 //! transaction, and delivered as `{additions, retractions}`.
 //!
-//! Each transaction's datoms enter as changes. [`seeds`] derives from them the bindings the change
+//! Each transaction's datoms enter as changes. Seeding derives from them the bindings the change
 //! can affect; the query is evaluated restricted to those seeds on the state before (a view built
 //! from the current indexes less what the transaction asserted, plus what it retracted — no copy)
 //! and after; the bindings that appeared or disappeared update derivation counts per result tuple

@@ -8,7 +8,7 @@
 //! - [`Storage::write`] applies a whole [`WriteBatch`] atomically: after it returns `Ok`, every put and
 //!   delete in it is visible; after it returns `Err`, none is. Within one batch, later operations on the
 //!   same key win.
-//! - [`Storage::scan`] yields the entries whose keys lie in the [`KeyRange`], in key order
+//! - [`ReadStorage::scan`] yields the entries whose keys lie in the [`KeyRange`], in key order
 //!   ([`Direction::Forward`]) or reverse key order ([`Direction::Reverse`]), lazily.
 //! - [`Storage::snapshot`] returns a read view that keeps showing the state at the time it was taken,
 //!   whatever is written later.
