@@ -19,113 +19,31 @@
     missing_docs
 )]
 
+#[path = "../../core/benches/common/mod.rs"]
+mod common;
+
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use dfdb::storage::{
-    BatchOp, Direction, EntryIter, KeyRange, MemoryStorage, ReadStorage, Storage, WriteBatch,
-};
-use dfdb::{Database, EntityId, Result, RocksDbOptions, TxInput, Value};
-use std::cell::RefCell;
-use std::collections::BTreeMap;
+use dfdb::storage::{BatchOp, Journal, JournalStorage, WriteBatch};
+use dfdb::{Database, EntityId, RocksDbOptions, TxInput, Value};
 use std::path::Path;
 use std::rc::Rc;
 use std::time::Duration;
 
-const PEOPLE: usize = 20_000;
+const PEOPLE: usize = common::PEOPLE;
 /// People loaded one per transaction with sync on (each commit waits for an fsync).
 const SYNC_PEOPLE: usize = 500;
 const READS: usize = 1_000;
 const EAVT: u8 = dfdb::index::space::EAVT;
 
-/// Seeded xorshift64, as in the DataScript people20k benchmark family.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
-        xs[self.below(xs.len() as u64) as usize]
-    }
-}
-
-/// people20k: one map per person.
+/// people20k: one map per person, from the core benches' generator (the same people everywhere).
 fn people(n: usize) -> Vec<Value> {
-    let names = [
-        "Ivan", "Petr", "Sergei", "Oleg", "Yuri", "Dmitry", "Fedor", "Denis",
-    ];
-    let last = [
-        "Ivanov",
-        "Petrov",
-        "Sidorov",
-        "Kovalev",
-        "Kuznetsov",
-        "Voronoi",
-    ];
-    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
-    (0..n)
-        .map(|_| {
-            let mut m = BTreeMap::new();
-            m.insert(Value::kw("name"), Value::str(rng.pick(&names)));
-            m.insert(Value::kw("last-name"), Value::str(rng.pick(&last)));
-            let sex = if rng.below(2) == 0 { "male" } else { "female" };
-            m.insert(Value::kw("sex"), Value::kw(sex));
-            m.insert(Value::kw("age"), Value::Int(rng.below(100) as i64));
-            m.insert(Value::kw("salary"), Value::Int(rng.below(100_000) as i64));
-            Value::Map(m)
-        })
-        .collect()
-}
-
-/// Memory storage that records every batch written through it.
-struct Recording {
-    inner: MemoryStorage,
-    batches: Rc<RefCell<Vec<WriteBatch>>>,
-}
-
-impl ReadStorage for Recording {
-    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        self.inner.get(key)
-    }
-
-    fn scan(&self, range: KeyRange, direction: Direction) -> Result<EntryIter<'_>> {
-        self.inner.scan(range, direction)
-    }
-}
-
-impl Storage for Recording {
-    fn write(&mut self, batch: WriteBatch) -> Result<()> {
-        self.batches.borrow_mut().push(batch.clone());
-        self.inner.write(batch)
-    }
-
-    fn snapshot(&self) -> Result<Box<dyn ReadStorage + Send + Sync>> {
-        self.inner.snapshot()
-    }
-
-    fn compact(&mut self) -> Result<()> {
-        self.inner.compact()
-    }
-
-    fn close(&mut self) -> Result<()> {
-        self.inner.close()
-    }
+    common::people_n(n).iter().map(common::entity_map).collect()
 }
 
 /// Runs `load` on a recording storage and returns the batches it wrote.
 fn capture(load: impl FnOnce(&mut Database)) -> Vec<WriteBatch> {
-    let batches = Rc::new(RefCell::new(Vec::new()));
-    let storage = Recording {
-        inner: MemoryStorage::new(),
-        batches: Rc::clone(&batches),
-    };
+    let batches: Journal = Rc::default();
+    let storage = JournalStorage::load(Vec::new(), Rc::clone(&batches)).unwrap();
     let mut db = Database::open(Box::new(storage), None).unwrap();
     load(&mut db);
     drop(db);
@@ -380,7 +298,7 @@ fn read(c: &mut Criterion) {
         .iter()
         .map(|d| d.e)
         .collect();
-    let mut rng = Rng(7);
+    let mut rng = common::XorShift(7);
     let picks: Vec<EntityId> = (0..READS)
         .map(|_| ids[rng.below(ids.len() as u64) as usize])
         .collect();
@@ -489,7 +407,7 @@ fn layout(c: &mut Criterion) {
         cf.flush_cf(h).unwrap();
         cf.compact_range_cf::<&[u8], &[u8]>(h, None, None);
     }
-    let mut rng = Rng(11);
+    let mut rng = common::XorShift(11);
     // Half the probes hit a person, half miss (ids past the last entity).
     let probes: Vec<EntityId> = (0..READS)
         .map(|i| {

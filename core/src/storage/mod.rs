@@ -17,8 +17,10 @@
 
 #[cfg(any(test, feature = "testing"))]
 pub mod conformance;
+mod journal;
 mod memory;
 
+pub use journal::{Journal, JournalStorage};
 pub use memory::MemoryStorage;
 
 use crate::Result;
