@@ -4,7 +4,6 @@ use crate::compare::{find_shape, inner_query, Comparer};
 use crate::report::{CaseOutcome, Outcome, Report, SuiteReport};
 use crate::suite::{Case, DiffText, Expect, Read, Step, Suite};
 use crate::target::{Diff, LiveQuery, Target};
-use dfdb_core::db::tx_input_from_value;
 use dfdb_core::db::TimeBounds;
 use dfdb_core::query::q_on;
 use dfdb_core::schema::Attribute;
@@ -349,20 +348,13 @@ impl<'t> CaseState<'t> {
         tx_name: Option<&str>,
         expect: &Expect,
     ) -> Result<(), String> {
-        // Maps keep their written order so entity ids follow order of appearance.
-        let options = edn::ReadOptions {
-            ordered_maps: true,
-            ..Default::default()
-        };
-        let input = edn::read_with(&self.subst(tx)?, &options);
+        let text = self.subst(tx)?;
         let before = match expect {
             Expect::Error(_) => Some(Dump::of(self.db()?)?),
             _ => None,
         };
         let db = self.db.as_mut().ok_or("the database is not open")?;
-        let result = input
-            .and_then(tx_input_from_value)
-            .and_then(|i| db.transact(i));
+        let result = db.transact_edn(&text);
         match (result, expect) {
             (Ok(report), Expect::Error(kind)) => Err(format!(
                 "expected a {kind} error, but the transaction committed as tx {}",
