@@ -334,11 +334,7 @@ impl Database {
 
     /// Parses EDN tx-data (a vector, or a map `{:tx-data … :tx-meta …}`) and transacts it.
     pub fn transact_edn(&mut self, text: &str) -> Result<TxReport> {
-        let options = crate::edn::ReadOptions {
-            ordered_maps: true,
-            ..Default::default()
-        };
-        let v = crate::edn::read_with(text, &options)?;
+        let v = crate::edn::read_with(text, &crate::edn::tx_data_options())?;
         self.transact(tx_input_from_value(v)?)
     }
 

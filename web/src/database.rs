@@ -334,13 +334,7 @@ impl RawDatabase {
     /// `options.txMeta` (JS object) override. Returns the report.
     pub fn transact(&self, tx: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
         let value = match tx.as_string() {
-            Some(text) => {
-                let opts = edn::ReadOptions {
-                    ordered_maps: true,
-                    ..Default::default()
-                };
-                edn::read_with(&text, &opts).js()?
-            }
+            Some(text) => edn::read_with(&text, &edn::tx_data_options()).js()?,
             None => from_js(&tx, FromJs { ordered_maps: true }).js()?,
         };
         let mut input = tx_input_from_value(value).js()?;

@@ -155,6 +155,14 @@ fn limit(msg: String) -> Error {
 #[cfg(test)]
 mod tests;
 
+/// Options for reading tx-data: maps keep their written order, so new entity ids follow the text.
+pub fn tx_data_options() -> ReadOptions {
+    ReadOptions {
+        ordered_maps: true,
+        ..Default::default()
+    }
+}
+
 /// The entries of a map in written order: a plain map (in key order) or a map read with
 /// [`ReadOptions::ordered_maps`]. `None` for anything else.
 pub fn map_entries(v: &Value) -> Option<Vec<(&Value, &Value)>> {

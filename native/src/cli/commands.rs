@@ -132,11 +132,10 @@ pub fn read_edn(text: &str) -> CliResult<Value> {
 
 /// Reads tx-data forms with maps in written order (so new entity ids follow the text).
 pub fn read_tx_forms(text: &str) -> CliResult<Vec<Value>> {
-    let options = dfdb::ReadOptions {
-        ordered_maps: true,
-        ..Default::default()
-    };
-    Ok(dfdb::edn::read_all_with(text, &options)?)
+    Ok(dfdb::edn::read_all_with(
+        text,
+        &dfdb::edn::tx_data_options(),
+    )?)
 }
 
 /// Transacts every form of `text`, calling `each` with every report. Nothing is committed when
