@@ -219,7 +219,17 @@ impl Database {
                 .chain(prepared.reasserted.iter().map(|d| d.e))
                 .collect();
             crate::time::check_constraints(&view, &defs, &dims, &entities)?;
-            crate::time::stamp(&mut prepared.batch, prepared.report.tx, &dims, &defs);
+            let written = written_datoms(&prepared)?;
+            crate::time::stamp(
+                &mut prepared.batch,
+                prepared.report.tx,
+                &dims,
+                &defs,
+                &written,
+            );
+        }
+        if !self.tx_dims.is_empty() {
+            crate::time::check_index_changes(&view, &prepared.report.tx_data, &self.tx_dims)?;
         }
         self.storage.write(prepared.batch)?;
         if !dims.is_empty() {
@@ -515,6 +525,26 @@ impl Database {
     pub fn into_storage(self) -> Box<dyn Storage> {
         self.storage
     }
+}
+
+/// Every operation a prepared transaction records in history, by attribute id.
+fn written_datoms(prepared: &crate::tx::Prepared) -> Result<Vec<RawDatom>> {
+    let mut out = Vec::with_capacity(prepared.report.tx_data.len() + prepared.reasserted.len());
+    for d in &prepared.report.tx_data {
+        let a = prepared
+            .schema
+            .get(&d.a)
+            .ok_or_else(|| err!(Schema, "attribute {:?} vanished from the schema", d.a))?;
+        out.push(RawDatom {
+            e: d.e,
+            a: a.id,
+            v: d.v.clone(),
+            tx: d.tx,
+            added: d.added,
+        });
+    }
+    out.extend(prepared.reasserted.iter().cloned());
+    Ok(out)
 }
 
 /// The current state of a database's parts: callers that also borrow another field mutably

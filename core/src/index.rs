@@ -12,6 +12,7 @@
 //! | `VAET` | v:u64 a:u32 e:u64 tx:u64 (ref attributes only) | — |
 //! | `HEAVT` | e a v tx op:u8 | — |
 //! | `HAEVT` | a e v tx op:u8 | — |
+//! | `TXLOG` | tx a e v op:u8 (transactions carrying an indexed dimension) | — |
 //! | `META` | name | counters, format version |
 //! | `ATTR` | a:u32 | the attribute's definition (compact encoding) |
 //! | `TX` | tx:u64 | the transaction's instant (compact encoding) |
@@ -32,7 +33,10 @@ use alloc::vec::Vec;
 pub type EntityId = u64;
 
 /// The storage format this build writes and reads (stored under the `format` metadata key).
-pub const FORMAT_VERSION: u64 = 1;
+///
+/// Version 2 added `TXLOG`: a version-1 store lacks it, and range reads along indexed dimensions
+/// would silently miss its transactions.
+pub const FORMAT_VERSION: u64 = 2;
 
 /// The first transaction id: transaction entities do not use the user entity sequence.
 pub const TX0: EntityId = 1 << 42;
@@ -63,6 +67,9 @@ pub mod space {
     pub const HEAVT: u8 = 0x20;
     /// Every assertion and retraction, attribute first.
     pub const HAEVT: u8 = 0x21;
+    /// The assertions and retractions of each transaction that carried an indexed time
+    /// dimension, transaction first: a range of such a dimension's values joins to its datoms.
+    pub const TXLOG: u8 = 0x22;
 }
 
 /// The four current-state indexes.
@@ -222,6 +229,44 @@ pub fn history_key(entity_first: bool, d: &RawDatom) -> Vec<u8> {
     k
 }
 
+/// The key of `d` in its transaction's log (`d.tx` first, then attribute and entity).
+pub fn log_key(d: &RawDatom) -> Vec<u8> {
+    let mut k = Vec::with_capacity(40);
+    k.push(space::TXLOG);
+    put_u64(d.tx, &mut k);
+    put_u32(d.a, &mut k);
+    put_u64(d.e, &mut k);
+    encode_key(&d.v, &mut k);
+    k.push(u8::from(d.added));
+    k
+}
+
+/// Decodes a [`log_key`].
+pub fn decode_log(key: &[u8]) -> Result<RawDatom> {
+    let body = key
+        .get(1..)
+        .ok_or_else(|| err!(Io, "empty transaction log key"))?;
+    let (tx, n) = get_u64(body)?;
+    let (a, m) = get_u32(tail(body, n)?)?;
+    let (e, l) = get_u64(tail(body, n + m)?)?;
+    let (v, w) = decode_key(tail(body, n + m + l)?)?;
+    Ok(RawDatom {
+        e,
+        a,
+        v,
+        tx,
+        added: op_byte(tail(body, n + m + l + w)?)?,
+    })
+}
+
+fn op_byte(b: &[u8]) -> Result<bool> {
+    match b {
+        [0] => Ok(false),
+        [1] => Ok(true),
+        other => Err(err!(Io, "bad history op byte(s) {other:?}")),
+    }
+}
+
 /// Decodes a history key (tag byte included).
 pub fn decode_history(key: &[u8]) -> Result<RawDatom> {
     let (&tag, body) = key
@@ -242,11 +287,7 @@ pub fn decode_history(key: &[u8]) -> Result<RawDatom> {
     };
     let (v, l) = decode_key(tail(body, n)?)?;
     let (tx, t) = get_u64(tail(body, n + l)?)?;
-    let added = match tail(body, n + l + t)? {
-        [0] => false,
-        [1] => true,
-        other => return Err(err!(Io, "bad history op byte(s) {other:?}")),
-    };
+    let added = op_byte(tail(body, n + l + t)?)?;
     Ok(RawDatom { e, a, v, tx, added })
 }
 
@@ -270,6 +311,11 @@ impl Prefix {
     /// Appends an attribute id.
     pub fn a(mut self, a: AttrId) -> Self {
         put_u32(a, &mut self.0);
+        self
+    }
+    /// Appends a transaction id.
+    pub fn tx(mut self, tx: EntityId) -> Self {
+        put_u64(tx, &mut self.0);
         self
     }
     /// Appends a value in key encoding.

@@ -16,9 +16,10 @@
 //! - `:time/system` is transaction time: it cannot be supplied, only bounded in as-of maps.
 
 use crate::codec::encode_value;
-use crate::index::{dim_index_key, tx_dims_key, EntityId};
+use crate::index::{dim_index_key, log_key, tx_dims_key, EntityId, RawDatom};
 use crate::storage::WriteBatch;
-use crate::view::View;
+use crate::tx::Datom;
+use crate::view::{TxDims, View};
 use crate::{err, Keyword, Result, Value};
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::vec::Vec;
@@ -288,12 +289,15 @@ fn recorded(view: &View<'_>, e: EntityId, dim: &Keyword) -> Result<Vec<Value>> {
         .collect())
 }
 
-/// Writes a transaction's dimension values (and range-index entries for indexed dimensions).
+/// Writes a transaction's dimension values. When it carries an indexed dimension, also the
+/// dimension's range-index entries and the transaction's log of `written` (every operation it
+/// records in history), so a range of dimension values joins to datoms without a history scan.
 pub fn stamp(
     batch: &mut WriteBatch,
     tx: EntityId,
     values: &BTreeMap<Keyword, Value>,
     defs: &[Dimension],
+    written: &[RawDatom],
 ) {
     let map: BTreeMap<Value, Value> = values
         .iter()
@@ -302,11 +306,55 @@ pub fn stamp(
     let mut bytes = Vec::new();
     encode_value(&Value::Map(map), &mut bytes);
     batch.put(tx_dims_key(tx), bytes);
+    let mut indexed = false;
     for d in defs.iter().filter(|d| d.indexed) {
         if let Some(v) = values.get(&d.name) {
             batch.put(dim_index_key(&d.name, v, tx), Vec::new());
+            indexed = true;
         }
     }
+    if indexed {
+        for d in written {
+            batch.put(log_key(d), Vec::new());
+        }
+    }
+}
+
+/// Refuses a change of `:dimension/indexed?` on a dimension that transactions already carry:
+/// its range index and the transactions' logs would cover only part of its history, and range
+/// reads would silently miss the rest.
+pub fn check_index_changes(view: &View<'_>, tx_data: &[Datom], tx_dims: &TxDims) -> Result<()> {
+    for d in tx_data
+        .iter()
+        .filter(|d| d.a.as_str() == "dimension/indexed?")
+    {
+        let named_here = tx_data
+            .iter()
+            .find(|x| x.e == d.e && x.added && x.a.as_str() == "dimension/name")
+            .map(|x| x.v.clone());
+        let name = match named_here {
+            Some(v) => Some(v),
+            None => match view.schema().get(&Keyword::new("dimension/name")) {
+                Some(attr) => view
+                    .datoms(Some(d.e), Some(attr.id), None)?
+                    .next()
+                    .transpose()?
+                    .map(|x| x.v),
+                None => None,
+            },
+        };
+        let Some(Value::Keyword(name)) = name else {
+            continue;
+        };
+        let carried = tx_dims.values().filter(|m| m.contains_key(&name)).count();
+        if carried > 0 {
+            return Err(err!(
+                Schema,
+                "time dimension {name:?}: :dimension/indexed? cannot change once transactions carry it ({carried} do)"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Reads a stored [`stamp`] back.

@@ -4,7 +4,9 @@
 //! [`View`]. It picks the index from which components are bound, and for `as_of` folds the history
 //! index so that each (entity, attribute, value) shows its last operation at or before that point.
 
-use crate::index::{decode_current, decode_history, space, EntityId, Index, Prefix, RawDatom};
+use crate::index::{
+    decode_current, decode_history, decode_log, space, EntityId, Index, Prefix, RawDatom,
+};
 use crate::schema::{AttrId, Schema};
 use crate::storage::{Direction, KeyRange, ReadStorage};
 use crate::{Keyword, Result, Value};
@@ -281,6 +283,56 @@ impl<'a> View<'a> {
                     Err(_) => true,
                 }),
         ))
+    }
+
+    /// The visible transactions whose value for the indexed dimension `dim` lies in `[lo, hi]`
+    /// (either bound optional), in value order, read from the dimension's range index. Only
+    /// meaningful for a dimension indexed since its first use (the transaction layer refuses to
+    /// change `:dimension/indexed?` once transactions carry the dimension).
+    pub fn dim_range(
+        &self,
+        dim: &Keyword,
+        lo: Option<&Value>,
+        hi: Option<&Value>,
+    ) -> Result<impl Iterator<Item = Result<(Value, EntityId)>> + 'a> {
+        let base = Prefix::new(space::DIM_INDEX)
+            .v(&Value::Keyword(dim.clone()))
+            .bytes();
+        let with = |v: &Value| {
+            let mut k = base.clone();
+            crate::codec::encode_key(v, &mut k);
+            k
+        };
+        let start = lo.map_or_else(|| base.clone(), with);
+        let end = crate::storage::prefix_successor(&hi.map_or_else(|| base.clone(), with));
+        let view = *self;
+        Ok(self
+            .store
+            .scan(KeyRange { start, end }, Direction::Forward)?
+            .map(|r| r.and_then(|(k, _)| crate::index::decode_dim_index(&k)))
+            .filter(move |r| r.as_ref().map_or(true, |(_, tx)| view.passes(*tx))))
+    }
+
+    /// The operations transaction `tx` logged (it carried an indexed dimension), optionally of
+    /// attribute `a` (and entity `e`), if this view shows `tx`.
+    pub fn log(
+        &self,
+        tx: EntityId,
+        a: Option<AttrId>,
+        e: Option<EntityId>,
+    ) -> Result<DatomIter<'a>> {
+        if !self.passes(tx) {
+            return Ok(Box::new(core::iter::empty()));
+        }
+        let prefix = match (a, e) {
+            (Some(a), Some(e)) => Prefix::new(space::TXLOG).tx(tx).a(a).e(e),
+            (Some(a), None) => Prefix::new(space::TXLOG).tx(tx).a(a),
+            (None, _) => Prefix::new(space::TXLOG).tx(tx),
+        };
+        let iter = self
+            .store
+            .scan(KeyRange::prefix(&prefix.bytes()), Direction::Forward)?;
+        Ok(Box::new(iter.map(|r| r.and_then(|(k, _)| decode_log(&k)))))
     }
 
     /// As-of: fold each (e, a, v) group of the history to its last visible operation.

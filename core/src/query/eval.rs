@@ -128,22 +128,24 @@ pub fn eval_clauses(ctx: &mut Ctx<'_>, clauses: &[Clause], mut rel: Rel) -> Resu
     Ok(rel)
 }
 
-/// Bounds on a pattern's free value variable from pending comparisons with constants (or with
-/// variables bound to a single value), so the pattern can scan just that range of AVET. The
-/// comparisons still run afterwards: the range only narrows the scan (bounds are inclusive).
+/// Bounds on a pattern's free value variable (or, in an `:at/` pattern, its dimension variable)
+/// from pending comparisons with constants (or with variables bound to a single value), so the
+/// pattern can scan just that range of AVET (or of the dimension's index). The comparisons still
+/// run afterwards: the range only narrows the scan (bounds are inclusive).
 fn range_hint(
     p: &Pattern,
     pending: &[&Clause],
     rel: &Rel,
 ) -> Option<(Var, Option<Value>, Option<Value>)> {
-    let Term::Var(v) = &p.terms[2] else {
+    let target = match &p.at {
+        Some((_, t)) => t,
+        None if matches!(p.terms[1], Term::Const(_)) => &p.terms[2],
+        None => return None,
+    };
+    let Term::Var(v) = target else {
         return None;
     };
-    if rel.binds(v)
-        || p.transitive.is_some()
-        || p.at.is_some()
-        || !matches!(p.terms[1], Term::Const(_))
-    {
+    if rel.binds(v) || p.transitive.is_some() {
         return None;
     }
     let single = |t: &Term| -> Option<Value> {
@@ -516,6 +518,7 @@ fn slot(t: &Term, rel: &Rel) -> Slot {
 fn eval_pattern(ctx: &mut Ctx<'_>, p: &Pattern, rel: Rel) -> Result<Rel> {
     let view = ctx.source(&p.src)?;
     let mut terms: Vec<&Term> = p.terms.iter().collect();
+    let mut dim_indexed = false;
     if let Some((dim, t)) = &p.at {
         if dim.as_str() == crate::time::SYSTEM {
             return Err(err!(
@@ -523,13 +526,14 @@ fn eval_pattern(ctx: &mut Ctx<'_>, p: &Pattern, rel: Rel) -> Result<Rel> {
                 ":at/system is transaction time: bind it with [?e ?a ?v ?tx] instead"
             ));
         }
-        if crate::time::definition(&view, dim)?.is_none() {
+        let Some(def) = crate::time::definition(&view, dim)? else {
             return Err(err!(
                 Schema,
                 "time dimension {dim:?} (in :at/{}) is not defined",
                 dim.name()
             ));
-        }
+        };
+        dim_indexed = def.indexed;
         terms.push(t);
     }
     let slots: Vec<Slot> = terms.iter().map(|t| slot(t, &rel)).collect();
@@ -557,14 +561,27 @@ fn eval_pattern(ctx: &mut Ctx<'_>, p: &Pattern, rel: Rel) -> Result<Rel> {
                     Slot::Free(_) => None,
                 })
                 .collect();
-            let range = match (&ctx.range_hint, &slots[2]) {
-                (Some((hv, lo, hi)), Slot::Free(Some(v))) if hv == v => {
+            // The range hint bounds the value, or for `:at/` patterns the dimension's value.
+            let hinted = slots.get(if p.at.is_some() { 4 } else { 2 });
+            let range = match (&ctx.range_hint, hinted) {
+                (Some((hv, lo, hi)), Some(Slot::Free(Some(v)))) if hv == v => {
                     Some((lo.clone(), hi.clone()))
                 }
                 _ => None,
             };
             let found = match (&p.transitive, &p.at, range) {
                 (Some(t), _, _) => transitive_matches(&view, &resolved, t.max_depth)?,
+                (None, Some((dim, _)), range) if dim_indexed => {
+                    let (lo, hi) = match (resolved.get(4).cloned().flatten(), range) {
+                        (Some(t), _) => (Some(t.clone()), Some(t)),
+                        (None, Some(r)) => r,
+                        (None, None) => (None, None),
+                    };
+                    match at_range_matches(&view, &resolved, dim, lo.as_ref(), hi.as_ref())? {
+                        Some(found) => found,
+                        None => at_matches(&view, &resolved, dim)?,
+                    }
+                }
                 (None, Some((dim, _)), _) => at_matches(&view, &resolved, dim)?,
                 (None, None, Some((lo, hi))) if resolved[0].is_none() && resolved[3].is_none() => {
                     range_matches(&view, &resolved, lo.as_ref(), hi.as_ref())?
@@ -716,6 +733,69 @@ fn at_matches(
         out.push(row);
     }
     Ok(out)
+}
+
+/// Transactions a dimension range may name before the log route gives way to the history scan.
+const LOG_ROUTE_CAP: usize = 1 << 16;
+
+/// `[e a v :at/dim t]` for an indexed `dim` with `t` in `[lo, hi]`: the transactions whose value
+/// lies in the range, from the dimension's index, joined to their logged operations. `None` when
+/// the history scan is cheaper: the entity is bound and has fewer operations on record than the
+/// range has transactions, or no bound narrows the range at all.
+fn at_range_matches(
+    view: &View<'_>,
+    pos: &[Option<Value>],
+    dim: &crate::Keyword,
+    lo: Option<&Value>,
+    hi: Option<&Value>,
+) -> Result<Option<Vec<Vec<Value>>>> {
+    // Without bounds the range is the whole history; with the entity but not the attribute bound,
+    // each transaction's log would be read whole where the entity's history is all we need.
+    let get = |i: usize| pos.get(i).cloned().flatten();
+    if (lo.is_none() && hi.is_none()) || (get(0).is_some() && get(1).is_none()) {
+        return Ok(None);
+    }
+    let e = match get(0) {
+        Some(x) => match entity_of(view, &x)? {
+            Some(id) => Some(id),
+            None => return Ok(Some(Vec::new())),
+        },
+        None => None,
+    };
+    let a = match get(1) {
+        Some(x) => match attr_of(view, &x) {
+            Some(id) => Some(id),
+            None => return Ok(Some(Vec::new())),
+        },
+        None => None,
+    };
+    let mut txs = Vec::new();
+    for r in view.dim_range(dim, lo, hi)? {
+        txs.push(r?);
+        if txs.len() > LOG_ROUTE_CAP {
+            return Ok(None);
+        }
+    }
+    if e.is_some() && view.history(e, a, None)?.take(txs.len()).count() < txs.len() {
+        return Ok(None);
+    }
+    let (v, tx) = (get(2), get(3));
+    let mut out = Vec::new();
+    for (value, t) in txs {
+        if tx.as_ref().is_some_and(|x| *x != Value::Int(t as i64)) {
+            continue;
+        }
+        for d in view.log(t, a, e)? {
+            let d = d?;
+            if !d.added || e.is_some_and(|e| d.e != e) || v.as_ref().is_some_and(|v| d.v != *v) {
+                continue;
+            }
+            let mut row = datom_values(view, &d)?;
+            row.push(value.clone());
+            out.push(row);
+        }
+    }
+    Ok(Some(out))
 }
 
 /// `[?x :attr+ ?y]`: pairs connected by one or more steps of a ref attribute.
