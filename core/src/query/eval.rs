@@ -207,7 +207,11 @@ pub fn show_clause(c: &Clause) -> String {
             } else {
                 alloc::format!(" {}", t(tx))
             };
-            alloc::format!("[{} {}{plus} {}{tx}]", t(e), t(a), t(v))
+            let at = match &p.at {
+                Some((dim, term)) => alloc::format!(" :at/{} {}", dim.name(), t(term)),
+                None => String::new(),
+            };
+            alloc::format!("[{} {}{plus} {}{tx}{at}]", t(e), t(a), t(v))
         }
         Clause::Pred { name, args } => alloc::format!("[({} {})]", name.as_str(), ts(args)),
         Clause::Fn { name, args, .. } => alloc::format!("[({} {}) …]", name.as_str(), ts(args)),
