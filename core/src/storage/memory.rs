@@ -1,5 +1,7 @@
-//! In-memory storage: a `BTreeMap` shared copy-on-write with its snapshots.
+//! In-memory storage: a `BTreeMap` shared copy-on-write with its snapshots, keyed by
+//! [`Key`](super::memory_key::Key) (byte order, its first sixteen bytes inline).
 
+use super::memory_key::Key;
 use super::{BatchOp, Direction, EntryIter, KeyRange, ReadStorage, Storage, WriteBatch};
 use crate::{Error, Result};
 use alloc::boxed::Box;
@@ -9,7 +11,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::ops::Bound;
 
-type Map = BTreeMap<Vec<u8>, Vec<u8>>;
+type Map = BTreeMap<Key, Vec<u8>>;
 
 /// A [`Storage`] held entirely in memory: nothing survives the process.
 ///
@@ -79,7 +81,7 @@ struct MemorySnapshot {
 }
 
 fn get(map: &Map, key: &[u8]) -> Result<Option<Vec<u8>>> {
-    Ok(map.get(key).cloned())
+    Ok(map.get(&Key::new(key.to_vec())).cloned())
 }
 
 fn scan(map: &Map, range: KeyRange, direction: Direction) -> EntryIter<'_> {
@@ -91,13 +93,13 @@ fn scan(map: &Map, range: KeyRange, direction: Direction) -> EntryIter<'_> {
         // Empty range (and BTreeMap::range panics when start > end).
         return Box::new(core::iter::empty());
     }
-    let end = match &range.end {
-        Some(e) => Bound::Excluded(e.as_slice()),
+    let end = match range.end {
+        Some(e) => Bound::Excluded(Key::new(e)),
         None => Bound::Unbounded,
     };
     let iter = map
-        .range::<[u8], _>((Bound::Included(range.start.as_slice()), end))
-        .map(|(k, v)| Ok((k.clone(), v.clone())));
+        .range((Bound::Included(Key::new(range.start)), end))
+        .map(|(k, v)| Ok((k.bytes().to_vec(), v.clone())));
     match direction {
         Direction::Forward => Box::new(iter),
         Direction::Reverse => Box::new(iter.rev()),
@@ -135,10 +137,10 @@ impl Storage for MemoryStorage {
         for op in batch.ops {
             match op {
                 BatchOp::Put(k, v) => {
-                    map.insert(k, v);
+                    map.insert(Key::new(k), v);
                 }
                 BatchOp::Delete(k) => {
-                    map.remove(&k);
+                    map.remove(&Key::new(k));
                 }
             }
         }

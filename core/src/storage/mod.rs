@@ -19,6 +19,7 @@
 pub mod conformance;
 mod journal;
 mod memory;
+mod memory_key;
 
 pub use journal::{Journal, JournalStorage};
 pub use memory::MemoryStorage;
