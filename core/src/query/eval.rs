@@ -17,6 +17,7 @@ use crate::{err, Error, Result, Symbol, Value};
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::string::String;
 use alloc::vec::Vec;
+use hashbrown::hash_map::Entry;
 use hashbrown::HashMap;
 
 /// Rule definitions by name, shared (not copied) by every evaluation that uses them.
@@ -549,6 +550,16 @@ fn eval_pattern(ctx: &mut Ctx<'_>, p: &Pattern, rel: Rel) -> Result<Rel> {
         .iter()
         .filter_map(|s| if let Slot::Col(i) = s { Some(*i) } else { None })
         .collect();
+    // Where each new variable's value comes from: (position, index in `new_vars`), in position
+    // order, so a variable's first position comes before its repeats.
+    let fresh: Vec<(usize, usize)> = slots
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| match s {
+            Slot::Free(Some(v)) => new_vars.iter().position(|x| x == v).map(|j| (i, j)),
+            _ => None,
+        })
+        .collect();
     let mut cache: HashMap<Vec<Value>, Vec<Vec<Value>>> = HashMap::new();
     let mut rows = Vec::new();
     for row in &rel.rows {
@@ -556,61 +567,79 @@ fn eval_pattern(ctx: &mut Ctx<'_>, p: &Pattern, rel: Rel) -> Result<Rel> {
             .iter()
             .filter_map(|i| row.get(*i).cloned())
             .collect();
-        if !cache.contains_key(&key) {
-            let resolved: Vec<Option<Value>> = slots
-                .iter()
-                .map(|s| match s {
-                    Slot::Const(c) => Some(c.clone()),
-                    Slot::Col(i) => row.get(*i).cloned(),
-                    Slot::Free(_) => None,
-                })
-                .collect();
-            // The range hint bounds the value, or for `:at/` patterns the dimension's value.
-            let hinted = slots.get(if p.at.is_some() { 4 } else { 2 });
-            let range = match (&ctx.range_hint, hinted) {
-                (Some((hv, lo, hi)), Some(Slot::Free(Some(v)))) if hv == v => {
-                    Some((lo.clone(), hi.clone()))
-                }
-                _ => None,
-            };
-            let found = match (&p.transitive, &p.at, range) {
-                (Some(t), _, _) => transitive_matches(&view, &resolved, t.max_depth)?,
-                (None, Some((dim, _)), range) if dim_indexed => {
-                    let (lo, hi) = match (resolved.get(4).cloned().flatten(), range) {
-                        (Some(t), _) => (Some(t.clone()), Some(t)),
-                        (None, Some(r)) => r,
-                        (None, None) => (None, None),
-                    };
-                    match at_range_matches(&view, &resolved, dim, lo.as_ref(), hi.as_ref())? {
-                        Some(found) => found,
-                        None => at_matches(&view, &resolved, dim)?,
+        let found = match cache.entry(key) {
+            Entry::Occupied(o) => o.into_mut(),
+            Entry::Vacant(slot) => {
+                let resolved: Vec<Option<Value>> = slots
+                    .iter()
+                    .map(|s| match s {
+                        Slot::Const(c) => Some(c.clone()),
+                        Slot::Col(i) => row.get(*i).cloned(),
+                        Slot::Free(_) => None,
+                    })
+                    .collect();
+                // The range hint bounds the value, or for `:at/` patterns the dimension's value.
+                let hinted = slots.get(if p.at.is_some() { 4 } else { 2 });
+                let range = match (&ctx.range_hint, hinted) {
+                    (Some((hv, lo, hi)), Some(Slot::Free(Some(v)))) if hv == v => {
+                        Some((lo.clone(), hi.clone()))
                     }
-                }
-                (None, Some((dim, _)), _) => at_matches(&view, &resolved, dim)?,
-                (None, None, Some((lo, hi))) if resolved[0].is_none() && resolved[3].is_none() => {
-                    range_matches(&view, &resolved, lo.as_ref(), hi.as_ref())?
-                }
-                (None, None, _) => matches(&view, &resolved)?,
-            };
-            ctx.charge(found.len())?;
-            cache.insert(key.clone(), found);
-        }
-        let Some(found) = cache.get(&key) else {
-            continue;
-        };
-        for d in found {
-            let pairs = slots.iter().zip(d.iter()).filter_map(|(s, val)| match s {
-                Slot::Free(Some(v)) => Some((v, val)),
-                _ => None,
-            });
-            if let Some(fresh) = bind_vars(&new_vars, pairs) {
-                let mut out = row.clone();
-                out.extend(fresh);
-                rows.push(out);
+                    _ => None,
+                };
+                let found = match (&p.transitive, &p.at, range) {
+                    (Some(t), _, _) => transitive_matches(&view, &resolved, t.max_depth)?,
+                    (None, Some((dim, _)), range) if dim_indexed => {
+                        let (lo, hi) = match (resolved.get(4).cloned().flatten(), range) {
+                            (Some(t), _) => (Some(t.clone()), Some(t)),
+                            (None, Some(r)) => r,
+                            (None, None) => (None, None),
+                        };
+                        match at_range_matches(&view, &resolved, dim, lo.as_ref(), hi.as_ref())? {
+                            Some(found) => found,
+                            None => at_matches(&view, &resolved, dim)?,
+                        }
+                    }
+                    (None, Some((dim, _)), _) => at_matches(&view, &resolved, dim)?,
+                    (None, None, Some((lo, hi)))
+                        if resolved[0].is_none() && resolved[3].is_none() =>
+                    {
+                        range_matches(&view, &resolved, lo.as_ref(), hi.as_ref())?
+                    }
+                    (None, None, _) => matches(&view, &resolved)?,
+                };
+                ctx.charge(found.len())?;
+                slot.insert(found)
             }
-        }
+        };
+        rows.extend(
+            found
+                .iter()
+                .filter_map(|d| extend_row(row, d, &fresh, vars.len())),
+        );
     }
     Ok(Rel { vars, rows })
+}
+
+/// `row` followed by the new variables' values from datom values `d` (see `fresh` in
+/// [`eval_pattern`]), or `None` when a variable at several positions gets unequal values there
+/// (as in `[?x :a ?x]`).
+fn extend_row(
+    row: &[Value],
+    d: &[Value],
+    fresh: &[(usize, usize)],
+    width: usize,
+) -> Option<Vec<Value>> {
+    let mut out = Vec::with_capacity(width);
+    out.extend_from_slice(row);
+    for &(pos, j) in fresh {
+        let val = d.get(pos)?;
+        match out.get(row.len() + j) {
+            Some(prev) if prev != val => return None,
+            Some(_) => {}
+            None => out.push(val.clone()),
+        }
+    }
+    Some(out)
 }
 
 /// The attribute id of a constant attribute position (`None` when the attribute is unknown,
