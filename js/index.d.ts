@@ -63,8 +63,8 @@ export interface TxReport {
   txInstant: Date;
   /** Each tempid (strings as written, numbers as decimal text, `":db/current-tx"`) → its id. */
   tempids: Record<string, EntityId>;
-  /** Retractions first, then assertions. */
-  txData: Datom[];
+  /** Retractions first, then assertions (decoded the first time it is read). */
+  readonly txData: Datom[];
 }
 
 export interface TransactOptions {

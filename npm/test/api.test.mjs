@@ -60,6 +60,13 @@ test('transact with JS data or EDN; report; reads; entity ids follow written ord
   assert.ok(r.txInstant instanceof Date);
   assert.equal(r.txInstant.toISOString(), '2024-01-01T00:00:00.000Z');
   assert.ok(r.txData.every((d) => d.added && d.tx === r.tx));
+  assert.equal(r.txData.length, 7);
+  assert.strictEqual(r.txData, r.txData, 'txData is decoded once');
+  assert.deepEqual(
+    r.txData.filter((d) => d.a === ':person/name').map(({ e, v, added }) => ({ e, v, added })),
+    [{ e: 1, v: 'Ann', added: true }, { e: 2, v: 'Bob', added: true }],
+  );
+  assert.deepEqual(JSON.parse(JSON.stringify(r)).txData.length, 7);
   assert.deepEqual(db.entity(1)[':person/tags'], new Set([':admin', ':dev']));
   assert.deepEqual(db.entity(2)[':person/friends'], new Set([{ ':db/id': 1 }]));
   assert.equal(db.entityBy(':person/email', 'ann@example.com'), 1);
@@ -123,7 +130,7 @@ test('subscribe delivers diffs; callbacks may read the database; unsubscribe; li
   }, 18);
   assert.deepEqual(unsubscribe.initial, new Set());
   const reports = [];
-  const unlisten = db.listen((r) => reports.push(r.tx));
+  const unlisten = db.listen((r) => reports.push(r.tx) && assert.ok(r.txData.length > 0));
   db.transact([{ name: 'Ann', age: 30 }, { name: 'Kid', age: 9 }]);
   db.transact([[':db/add', 1, ':age', 31]]);
   db.transact([{ name: 'Nobody' }]);
