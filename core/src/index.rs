@@ -377,6 +377,19 @@ pub fn decode_dim_index(key: &[u8]) -> Result<(Value, EntityId)> {
     Ok((v, tx))
 }
 
+/// The AVET keys of attribute `a` with values in `[lo, hi]`.
+pub fn avet_range(a: AttrId, lo: Option<&Value>, hi: Option<&Value>) -> crate::storage::KeyRange {
+    let start = match lo {
+        Some(l) => Prefix::new(space::AVET).a(a).v(l).bytes(),
+        None => Prefix::new(space::AVET).a(a).bytes(),
+    };
+    let end = match hi {
+        Some(h) => crate::storage::prefix_successor(&Prefix::new(space::AVET).a(a).v(h).bytes()),
+        None => crate::storage::prefix_successor(&Prefix::new(space::AVET).a(a).bytes()),
+    };
+    crate::storage::KeyRange { start, end }
+}
+
 /// The key of an attribute's datom count.
 pub fn stats_key(a: AttrId) -> Vec<u8> {
     let mut k = alloc::vec![space::STATS];

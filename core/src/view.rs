@@ -5,7 +5,8 @@
 //! index so that each (entity, attribute, value) shows its last operation at or before that point.
 
 use crate::index::{
-    decode_current, decode_history, decode_log, space, EntityId, Index, Prefix, RawDatom,
+    avet_range, decode_current, decode_history, decode_log, space, EntityId, Index, Prefix,
+    RawDatom,
 };
 use crate::schema::{AttrId, Schema};
 use crate::storage::{Direction, KeyRange, ReadStorage};
@@ -192,22 +193,26 @@ impl<'a> View<'a> {
                 Err(_) => true,
             })));
         }
-        let start = match lo {
-            Some(l) => Prefix::new(space::AVET).a(a).v(l).bytes(),
-            None => Prefix::new(space::AVET).a(a).bytes(),
-        };
-        let end = match hi {
-            Some(h) => {
-                crate::storage::prefix_successor(&Prefix::new(space::AVET).a(a).v(h).bytes())
-            }
-            None => crate::storage::prefix_successor(&Prefix::new(space::AVET).a(a).bytes()),
-        };
-        let iter = self
-            .store
-            .scan(KeyRange { start, end }, Direction::Forward)?;
+        let iter = self.store.scan(avet_range(a, lo, hi), Direction::Forward)?;
         Ok(Box::new(iter.map(|r| {
             r.and_then(|(k, _)| decode_current(Index::Avet, &k))
         })))
+    }
+
+    /// Whether this view shows exactly the current indexes (no time filter, no dimension bounds).
+    pub fn is_current(&self) -> bool {
+        matches!(self.filter, Filter::Current) && self.bounds.is_empty()
+    }
+
+    /// Lends each current-index entry in `range` to `f`, in key order, until it returns `false`
+    /// (see [`ReadStorage::visit`]). Reads the current indexes as they are: for views where
+    /// [`is_current`](Self::is_current) holds.
+    pub fn visit_current(
+        &self,
+        range: KeyRange,
+        f: &mut dyn FnMut(&[u8], &[u8]) -> Result<bool>,
+    ) -> Result<()> {
+        self.store.visit(range, f)
     }
 
     /// The current datoms of one index under a byte prefix (see [`crate::index`]).

@@ -503,7 +503,7 @@ pub fn entity_of(view: &View<'_>, v: &Value) -> Result<Option<EntityId>> {
 
 /// What a pattern position is, given the relation: bound from a column, constant, or free.
 #[derive(Clone, Debug)]
-enum Slot {
+pub(super) enum Slot {
     Const(Value),
     Col(usize),
     Free(Option<Var>),
@@ -560,6 +560,26 @@ fn eval_pattern(ctx: &mut Ctx<'_>, p: &Pattern, rel: Rel) -> Result<Rel> {
             _ => None,
         })
         .collect();
+    if p.transitive.is_none() && p.at.is_none() {
+        let range = match (&ctx.range_hint, slots.get(2)) {
+            (Some((hv, lo, hi)), Some(Slot::Free(Some(v)))) if hv == v => {
+                Some((lo.clone(), hi.clone()))
+            }
+            _ => None,
+        };
+        let mut charge = |n| ctx.charge(n);
+        if let Some(rows) = super::direct::eval(
+            &view,
+            &slots,
+            &rel,
+            &fresh,
+            vars.len(),
+            range.as_ref(),
+            &mut charge,
+        )? {
+            return Ok(Rel { vars, rows });
+        }
+    }
     let mut cache: HashMap<Vec<Value>, Vec<Vec<Value>>> = HashMap::new();
     let mut rows = Vec::new();
     for row in &rel.rows {
@@ -623,7 +643,7 @@ fn eval_pattern(ctx: &mut Ctx<'_>, p: &Pattern, rel: Rel) -> Result<Rel> {
 /// `row` followed by the new variables' values from datom values `d` (see `fresh` in
 /// [`eval_pattern`]), or `None` when a variable at several positions gets unequal values there
 /// (as in `[?x :a ?x]`).
-fn extend_row(
+pub(super) fn extend_row(
     row: &[Value],
     d: &[Value],
     fresh: &[(usize, usize)],

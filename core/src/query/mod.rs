@@ -11,6 +11,7 @@
 
 pub mod aggregate;
 pub mod ast;
+mod direct;
 pub(crate) mod eval;
 pub(crate) mod find;
 pub mod functions;

@@ -534,7 +534,34 @@ pub fn model_based_random_operations<S: Storage>(make: impl Fn() -> S) {
                         ),
                     };
                     let got: Vec<_> = got.unwrap().map(|e| e.unwrap()).collect();
-                    prop_assert_eq!(got, want, "range {:?}", range);
+                    prop_assert_eq!(&got, &want, "range {:?}", range);
+                    if !reverse {
+                        // `visit` lends the same entries, and stops when told to.
+                        let reader: &dyn ReadStorage = match snapshot.and_then(|i| snaps.get(i)) {
+                            Some((snap, _)) => snap.as_ref(),
+                            None => &s,
+                        };
+                        for stop in [usize::MAX, 0, 1, 2] {
+                            let mut seen = Vec::new();
+                            reader
+                                .visit(range.clone(), &mut |k, v| {
+                                    if seen.len() > stop {
+                                        panic!("visit went on after being told to stop");
+                                    }
+                                    seen.push((k.to_vec(), v.to_vec()));
+                                    Ok(seen.len() <= stop)
+                                })
+                                .unwrap();
+                            let n = want.len().min(stop.saturating_add(1));
+                            prop_assert_eq!(
+                                &seen[..],
+                                &want[..n],
+                                "visit {:?}, stop after {}",
+                                range,
+                                stop
+                            );
+                        }
+                    }
                 }
                 Op::Snapshot => {
                     if snaps.len() < 4 {

@@ -43,6 +43,14 @@ impl ReadStorage for JournalStorage {
     fn scan(&self, range: KeyRange, direction: Direction) -> Result<EntryIter<'_>> {
         self.inner.scan(range, direction)
     }
+
+    fn visit(
+        &self,
+        range: KeyRange,
+        f: &mut dyn FnMut(&[u8], &[u8]) -> Result<bool>,
+    ) -> Result<()> {
+        self.inner.visit(range, f)
+    }
 }
 
 impl Storage for JournalStorage {

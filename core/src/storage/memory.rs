@@ -106,6 +106,30 @@ fn scan(map: &Map, range: KeyRange, direction: Direction) -> EntryIter<'_> {
     }
 }
 
+fn visit(
+    map: &Map,
+    range: KeyRange,
+    f: &mut dyn FnMut(&[u8], &[u8]) -> Result<bool>,
+) -> Result<()> {
+    if range
+        .end
+        .as_deref()
+        .is_some_and(|end| end <= range.start.as_slice())
+    {
+        return Ok(());
+    }
+    let end = match range.end {
+        Some(e) => Bound::Excluded(Key::new(e)),
+        None => Bound::Unbounded,
+    };
+    for (k, v) in map.range((Bound::Included(Key::new(range.start)), end)) {
+        if !f(k.bytes(), v)? {
+            break;
+        }
+    }
+    Ok(())
+}
+
 impl ReadStorage for MemoryStorage {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
         get(self.open()?, key)
@@ -113,6 +137,14 @@ impl ReadStorage for MemoryStorage {
 
     fn scan(&self, range: KeyRange, direction: Direction) -> Result<EntryIter<'_>> {
         Ok(scan(self.open()?, range, direction))
+    }
+
+    fn visit(
+        &self,
+        range: KeyRange,
+        f: &mut dyn FnMut(&[u8], &[u8]) -> Result<bool>,
+    ) -> Result<()> {
+        visit(self.open()?, range, f)
     }
 }
 
@@ -123,6 +155,14 @@ impl ReadStorage for MemorySnapshot {
 
     fn scan(&self, range: KeyRange, direction: Direction) -> Result<EntryIter<'_>> {
         Ok(scan(&self.map, range, direction))
+    }
+
+    fn visit(
+        &self,
+        range: KeyRange,
+        f: &mut dyn FnMut(&[u8], &[u8]) -> Result<bool>,
+    ) -> Result<()> {
+        visit(&self.map, range, f)
     }
 }
 

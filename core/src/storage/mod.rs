@@ -154,6 +154,23 @@ pub trait ReadStorage {
 
     /// The entries in `range`, lazily, in the given direction.
     fn scan(&self, range: KeyRange, direction: Direction) -> Result<EntryIter<'_>>;
+
+    /// Calls `f` with each entry in `range`, in ascending key order, until `f` returns `false`:
+    /// the entries of a forward [`scan`](Self::scan), lent instead of copied, for hot read paths
+    /// (a query's index probes). The provided version goes through `scan`.
+    fn visit(
+        &self,
+        range: KeyRange,
+        f: &mut dyn FnMut(&[u8], &[u8]) -> Result<bool>,
+    ) -> Result<()> {
+        for entry in self.scan(range, Direction::Forward)? {
+            let (k, v) = entry?;
+            if !f(&k, &v)? {
+                break;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// An ordered key/value store. See the module docs for the contract.

@@ -1,0 +1,115 @@
+//! Pattern evaluation straight from index entries, for the shapes most queries are made of.
+//!
+//! The general path (`eval::eval_pattern`) resolves each distinct binding, collects the matching
+//! datoms as rows of four values, caches them, then joins: several allocations per datom. For a
+//! pattern with a constant attribute on a current view — `[?e :a ?v]` with `?e` bound, or `?e`
+//! free and `?v` bound, range-bounded or free — this module probes the one index that answers it
+//! and builds output rows directly from the entries the storage lends ([`ReadStorage::visit`]).
+//! Anything else (time-filtered views, `:at/` or transitive patterns, a variable attribute, a
+//! lookup ref as a ref value, a cross product) stays on the general path, which gives the same
+//! results.
+//!
+//! [`ReadStorage::visit`]: crate::storage::ReadStorage::visit
+
+use super::eval::{entity_of, extend_row, Slot};
+use super::rel::Rel;
+use crate::index::{avet_range, decode_current, space, Index, Prefix};
+use crate::storage::KeyRange;
+use crate::view::View;
+use crate::{Result, Value};
+use alloc::vec::Vec;
+
+/// A value bound for `[lo, hi]` on the pattern's value (either side optional).
+pub type Bounds = (Option<Value>, Option<Value>);
+
+/// The rows of `rel` extended by the pattern's new variables, or `None` when the pattern's shape
+/// is not one this module handles. `fresh` and `width` are as in `eval_pattern`; `charge` is
+/// called with the number of datoms each probe matched (the query's step budget).
+pub fn eval(
+    view: &View<'_>,
+    slots: &[Slot],
+    rel: &Rel,
+    fresh: &[(usize, usize)],
+    width: usize,
+    range: Option<&Bounds>,
+    charge: &mut dyn FnMut(usize) -> Result<()>,
+) -> Result<Option<Vec<Vec<Value>>>> {
+    let [e_slot, Slot::Const(Value::Keyword(kw)), v_slot, tx_slot] = slots else {
+        return Ok(None);
+    };
+    if !view.is_current() {
+        return Ok(None);
+    }
+    // A pattern that binds nothing from the relation would probe the same thing for every row:
+    // the general path probes once for all of them.
+    let joins = slots.iter().any(|s| matches!(s, Slot::Col(_)));
+    if !joins && rel.rows.len() > 1 {
+        return Ok(None);
+    }
+    let Some(attr) = view.schema().get(kw) else {
+        return Ok(Some(Vec::new()));
+    };
+    let a = attr.id;
+    let is_ref = attr.is_ref();
+    let attr_value = Value::Keyword(kw.clone());
+    let bound = |s: &Slot, row: &[Value]| -> Option<Value> {
+        match s {
+            Slot::Const(c) => Some(c.clone()),
+            Slot::Col(i) => row.get(*i).cloned(),
+            Slot::Free(_) => None,
+        }
+    };
+    let mut out = Vec::new();
+    for row in &rel.rows {
+        let v = bound(v_slot, row);
+        // A lookup ref naming the target of a ref attribute: the general path resolves it.
+        if is_ref && matches!(v, Some(Value::Vector(_) | Value::List(_))) {
+            return Ok(None);
+        }
+        let tx = bound(tx_slot, row);
+        let e = match bound(e_slot, row) {
+            Some(x) => match entity_of(view, &x)? {
+                Some(id) => Some(id),
+                None => continue,
+            },
+            None => None,
+        };
+        let (index, keys) = match (e, &v, range) {
+            (Some(e), v, _) => {
+                let p = Prefix::new(space::EAVT).e(e).a(a);
+                let p = match v {
+                    Some(v) => p.v(v),
+                    None => p,
+                };
+                (Index::Eavt, KeyRange::prefix(&p.bytes()))
+            }
+            (None, Some(v), _) => (
+                Index::Avet,
+                KeyRange::prefix(&Prefix::new(space::AVET).a(a).v(v).bytes()),
+            ),
+            (None, None, Some((lo, hi))) => (Index::Avet, avet_range(a, lo.as_ref(), hi.as_ref())),
+            (None, None, None) => (
+                Index::Aevt,
+                KeyRange::prefix(&Prefix::new(space::AEVT).a(a).bytes()),
+            ),
+        };
+        let mut matched = 0;
+        view.visit_current(keys, &mut |k, _| {
+            let d = decode_current(index, k)?;
+            if tx.as_ref().is_some_and(|t| *t != Value::Int(d.tx as i64)) {
+                return Ok(true);
+            }
+            matched += 1;
+            let values = [
+                Value::Int(d.e as i64),
+                attr_value.clone(),
+                d.v,
+                Value::Int(d.tx as i64),
+            ];
+            out.extend(extend_row(row, &values, fresh, width));
+            Ok(true)
+        })?;
+        charge(matched)?;
+    }
+    Ok(Some(out))
+}
