@@ -9,7 +9,7 @@ use crate::index::{
     RawDatom,
 };
 use crate::schema::{AttrId, Schema};
-use crate::storage::{Direction, KeyRange, ReadStorage};
+use crate::storage::{Direction, KeyRange, ReadStorage, Visitor};
 use crate::{Keyword, Result, Value};
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
@@ -207,11 +207,7 @@ impl<'a> View<'a> {
     /// Lends each current-index entry in `range` to `f`, in key order, until it returns `false`
     /// (see [`ReadStorage::visit`]). Reads the current indexes as they are: for views where
     /// [`is_current`](Self::is_current) holds.
-    pub fn visit_current(
-        &self,
-        range: KeyRange,
-        f: &mut dyn FnMut(&[u8], &[u8]) -> Result<bool>,
-    ) -> Result<()> {
+    pub fn visit_current(&self, range: KeyRange, f: &mut Visitor<'_>) -> Result<()> {
         self.store.visit(range, f)
     }
 

@@ -3,7 +3,8 @@
 //! Node.js) after each transaction; benchmarks capture the exact key/value work of a workload.
 
 use super::{
-    BatchOp, Direction, EntryIter, KeyRange, MemoryStorage, ReadStorage, Storage, WriteBatch,
+    BatchOp, Direction, EntryIter, KeyRange, MemoryStorage, ReadStorage, Storage, Visitor,
+    WriteBatch,
 };
 use crate::Result;
 use alloc::boxed::Box;
@@ -44,11 +45,7 @@ impl ReadStorage for JournalStorage {
         self.inner.scan(range, direction)
     }
 
-    fn visit(
-        &self,
-        range: KeyRange,
-        f: &mut dyn FnMut(&[u8], &[u8]) -> Result<bool>,
-    ) -> Result<()> {
+    fn visit(&self, range: KeyRange, f: &mut Visitor<'_>) -> Result<()> {
         self.inner.visit(range, f)
     }
 }

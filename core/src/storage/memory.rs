@@ -2,7 +2,7 @@
 //! [`Key`](super::memory_key::Key) (byte order, its first sixteen bytes inline).
 
 use super::memory_key::Key;
-use super::{BatchOp, Direction, EntryIter, KeyRange, ReadStorage, Storage, WriteBatch};
+use super::{BatchOp, Direction, EntryIter, KeyRange, ReadStorage, Storage, Visitor, WriteBatch};
 use crate::{Error, Result};
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
@@ -106,11 +106,7 @@ fn scan(map: &Map, range: KeyRange, direction: Direction) -> EntryIter<'_> {
     }
 }
 
-fn visit(
-    map: &Map,
-    range: KeyRange,
-    f: &mut dyn FnMut(&[u8], &[u8]) -> Result<bool>,
-) -> Result<()> {
+fn visit(map: &Map, range: KeyRange, f: &mut Visitor<'_>) -> Result<()> {
     if range
         .end
         .as_deref()
@@ -139,11 +135,7 @@ impl ReadStorage for MemoryStorage {
         Ok(scan(self.open()?, range, direction))
     }
 
-    fn visit(
-        &self,
-        range: KeyRange,
-        f: &mut dyn FnMut(&[u8], &[u8]) -> Result<bool>,
-    ) -> Result<()> {
+    fn visit(&self, range: KeyRange, f: &mut Visitor<'_>) -> Result<()> {
         visit(self.open()?, range, f)
     }
 }
@@ -157,11 +149,7 @@ impl ReadStorage for MemorySnapshot {
         Ok(scan(&self.map, range, direction))
     }
 
-    fn visit(
-        &self,
-        range: KeyRange,
-        f: &mut dyn FnMut(&[u8], &[u8]) -> Result<bool>,
-    ) -> Result<()> {
+    fn visit(&self, range: KeyRange, f: &mut Visitor<'_>) -> Result<()> {
         visit(&self.map, range, f)
     }
 }

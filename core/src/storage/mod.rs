@@ -34,6 +34,9 @@ pub type Entry = (Vec<u8>, Vec<u8>);
 /// A lazy iterator over entries; each item may fail (e.g. an I/O error mid-scan).
 pub type EntryIter<'a> = Box<dyn Iterator<Item = Result<Entry>> + 'a>;
 
+/// What [`ReadStorage::visit`] calls with each entry (key, value); it returns whether to go on.
+pub type Visitor<'a> = dyn FnMut(&[u8], &[u8]) -> Result<bool> + 'a;
+
 /// Scan order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Direction {
@@ -158,11 +161,7 @@ pub trait ReadStorage {
     /// Calls `f` with each entry in `range`, in ascending key order, until `f` returns `false`:
     /// the entries of a forward [`scan`](Self::scan), lent instead of copied, for hot read paths
     /// (a query's index probes). The provided version goes through `scan`.
-    fn visit(
-        &self,
-        range: KeyRange,
-        f: &mut dyn FnMut(&[u8], &[u8]) -> Result<bool>,
-    ) -> Result<()> {
+    fn visit(&self, range: KeyRange, f: &mut Visitor<'_>) -> Result<()> {
         for entry in self.scan(range, Direction::Forward)? {
             let (k, v) = entry?;
             if !f(&k, &v)? {
