@@ -64,6 +64,27 @@ pub fn bind_input(b: &Binding, v: &Value) -> Result<Rel> {
 /// Shapes the final relation into the query's result.
 pub fn shape(ctx: &mut Ctx<'_>, q: &Query, rel: Rel) -> Result<Value> {
     let elems = q.find.elems();
+    if let (FindSpec::Rel(_), None) = (&q.find, &q.keys) {
+        // Variables only: the set removes duplicates itself (sorting once, then building), so
+        // the first-seen bookkeeping below would only cost a hash and a copy per row.
+        let cols: Option<Vec<usize>> = elems
+            .iter()
+            .map(|e| match e {
+                FindElem::Var(v) => rel.col(v),
+                _ => None,
+            })
+            .collect();
+        if let Some(cols) = cols {
+            let mut tuples = Vec::with_capacity(rel.rows.len());
+            for row in &rel.rows {
+                let t: Option<Vec<Value>> = cols.iter().map(|c| row.get(*c).cloned()).collect();
+                tuples.push(Value::Vector(
+                    t.ok_or_else(|| err!(Parse, "find variable is not bound"))?,
+                ));
+            }
+            return Ok(Value::Set(tuples.into_iter().collect()));
+        }
+    }
     let has_agg = elems.iter().any(|e| matches!(e, FindElem::Agg { .. }));
     let tuples = if has_agg {
         aggregate_rows(q, elems, &rel)?
