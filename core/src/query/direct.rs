@@ -12,6 +12,7 @@
 //! [`ReadStorage::visit`]: crate::storage::ReadStorage::visit
 
 use super::eval::{entity_of, extend_row, Slot};
+use super::merge;
 use super::rel::Rel;
 use crate::index::{avet_range, decode_current, space, Index, Prefix};
 use crate::storage::KeyRange;
@@ -52,6 +53,36 @@ pub fn eval(
     let a = attr.id;
     let is_ref = attr.is_ref();
     let attr_value = Value::Keyword(kw.clone());
+    // A sorted entity column and a value that does not vary by row: one walk over the
+    // attribute may beat a probe per row (see `merge`).
+    if let (Slot::Col(col), Slot::Free(_) | Slot::Const(_), Slot::Free(_) | Slot::Const(_)) =
+        (e_slot, v_slot, tx_slot)
+    {
+        let worth =
+            view.schema().count(a) <= (rel.rows.len() as u64).saturating_mul(merge::WALK_PER_ROW);
+        let v = match v_slot {
+            Slot::Const(v) => Some(v),
+            _ => None,
+        };
+        let lookup_ref = is_ref && matches!(v, Some(Value::Vector(_) | Value::List(_)));
+        if worth && rel.rows.len() > 1 && !lookup_ref {
+            if let Some(ids) = merge::sorted_entities(rel, *col) {
+                let tx = match tx_slot {
+                    Slot::Const(t) => Some(t),
+                    _ => None,
+                };
+                let walk = merge::Walk {
+                    a,
+                    attr_value: &attr_value,
+                    v,
+                    tx,
+                };
+                let (rows, matched) = merge::join(view, rel, &ids, &walk, fresh, width)?;
+                charge(matched)?;
+                return Ok(Some(rows));
+            }
+        }
+    }
     let bound = |s: &Slot, row: &[Value]| -> Option<Value> {
         match s {
             Slot::Const(c) => Some(c.clone()),
