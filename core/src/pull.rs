@@ -233,20 +233,35 @@ fn pull_entity_inner(
     let mut out: BTreeMap<Value, Value> = BTreeMap::new();
     let eid = Value::Int(e as i64);
     let explicit: BTreeSet<&Keyword> = spec.attrs.iter().map(|a| &a.attr).collect();
-    if spec.wildcard {
-        let datoms = view.entity_datoms(e)?;
-        if !datoms.is_empty() {
+    // With a wildcard or two forward attributes or more, one read of the entity serves them all
+    // (one index seek instead of one per attribute); a single attribute is read on its own, so a
+    // large cardinality-many attribute the pattern does not ask for is not read.
+    let forward = spec
+        .attrs
+        .iter()
+        .filter(|a| a.attr.as_str() != "db/id" && reverse_of(&a.attr).is_none())
+        .count();
+    let mut by_attr: Option<BTreeMap<u32, Vec<Value>>> = None;
+    let mut has_datoms = None;
+    if spec.wildcard || forward >= 2 {
+        let mut grouped: BTreeMap<u32, Vec<Value>> = BTreeMap::new();
+        for d in view.entity_datoms(e)? {
+            grouped.entry(d.a).or_default().push(d.v);
+        }
+        has_datoms = Some(!grouped.is_empty());
+        by_attr = Some(grouped);
+    }
+    if let (true, Some(grouped)) = (spec.wildcard, by_attr.as_mut()) {
+        if !grouped.is_empty() {
             out.insert(Value::kw("db/id"), eid.clone());
         }
-        let mut by_attr: BTreeMap<u32, Vec<Value>> = BTreeMap::new();
-        for d in datoms {
-            by_attr.entry(d.a).or_default().push(d.v);
-        }
-        for (a, values) in by_attr {
+        let attrs: Vec<u32> = grouped.keys().copied().collect();
+        for a in attrs {
             let attr = view.schema().attr(a)?;
             if explicit.contains(&attr.ident) {
                 continue;
             }
+            let values = grouped.remove(&a).unwrap_or_default();
             let v = shape_values(view, attr, values, &Sub::Plain, spec, path, depth)?;
             if let Some(v) = v {
                 out.insert(Value::Keyword(attr.ident.clone()), v);
@@ -268,10 +283,13 @@ fn pull_entity_inner(
             match view.schema().get(&a.attr) {
                 None => None,
                 Some(attr) => {
-                    let mut values: Vec<Value> = view
-                        .datoms(Some(e), Some(attr.id), None)?
-                        .map(|d| d.map(|d| d.v))
-                        .collect::<Result<_>>()?;
+                    let mut values: Vec<Value> = match &by_attr {
+                        Some(grouped) => grouped.get(&attr.id).cloned().unwrap_or_default(),
+                        None => view
+                            .datoms(Some(e), Some(attr.id), None)?
+                            .map(|d| d.map(|d| d.v))
+                            .collect::<Result<_>>()?,
+                    };
                     if let Some(n) = a.limit {
                         values.truncate(n);
                     }
@@ -291,7 +309,11 @@ fn pull_entity_inner(
     }
     // An entity that only shows its id (asked for explicitly) still exists only if it has datoms.
     let only_id = out.len() == 1 && out.contains_key(&Value::kw("db/id"));
-    if out.is_empty() || (only_id && view.entity_datoms(e)?.is_empty()) {
+    let exists = match has_datoms {
+        Some(b) => b,
+        None => !view.entity_datoms(e)?.is_empty(),
+    };
+    if out.is_empty() || (only_id && !exists) {
         return Ok(None);
     }
     Ok(Some(out))

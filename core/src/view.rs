@@ -393,6 +393,16 @@ impl<'a> View<'a> {
 
     /// The visible datoms of entity `e`, in attribute order.
     pub fn entity_datoms(&self, e: EntityId) -> Result<Vec<RawDatom>> {
+        if self.is_current() {
+            // Entries lent, not copied: pull and entity reads come here for every entity.
+            let mut out = Vec::new();
+            let prefix = Prefix::new(space::EAVT).e(e).bytes();
+            self.store.visit(KeyRange::prefix(&prefix), &mut |k, _| {
+                out.push(decode_current(Index::Eavt, k)?);
+                Ok(true)
+            })?;
+            return Ok(out);
+        }
         self.datoms(Some(e), None, None)?.collect()
     }
 }

@@ -7,6 +7,7 @@
 //! transaction bound, constant, joined or free; unknown attributes; refs and reverse lookups — runs
 //! on both views.
 
+use dfdb_core::pull::pull;
 use dfdb_core::query::q_on;
 use dfdb_core::{read, Database, TimePoint, Value};
 use proptest::prelude::*;
@@ -36,6 +37,14 @@ const QUERIES: [&str; 16] = [
     "[:find ?e ?x :where [?e :p/age ?a] [?e :p/missing ?x]]",
     "[:find ?e ?e2 :where [?e :p/age 3] [?e2 :p/age 3]]",
     "[:find ?e ?t :where [?e :p/tag 2 ?t] [?e :p/age ?a ?t]]",
+];
+
+const PULLS: [&str; 5] = [
+    "[:p/name :p/age :p/tag]",
+    "[* {:p/friend [:p/name :p/age]}]",
+    "[(:p/tag :limit 1) :p/age (:p/missing :default 0) [:p/name :as \"n\"] [:p/name :as \"m\"]]",
+    "[:p/name :p/_friend :db/id]",
+    "[:db/id :p/age]",
 ];
 
 #[derive(Clone, Debug)]
@@ -103,6 +112,24 @@ proptest! {
             let current = db.query(&query, &args).unwrap();
             let general = q_on(as_of, &query, &args).unwrap();
             prop_assert_eq!(current, general, "{}", q);
+        }
+        // Pull reads a whole entity once for several attributes: same maps as on the as-of view,
+        // and as pulling the attributes one at a time.
+        for e in (1..=NAMES.len() as i64).map(Value::Int).chain([Value::Int(99)]) {
+            for pattern in PULLS {
+                let pattern = read(pattern).unwrap();
+                let now = pull(&db.view(), &pattern, &e).unwrap();
+                prop_assert_eq!(&now, &pull(&as_of, &pattern, &e).unwrap(), "{}", pattern);
+            }
+            let both = pull(&db.view(), &read("[:p/age :p/tag]").unwrap(), &e).unwrap();
+            let mut merged = std::collections::BTreeMap::new();
+            for one in ["[:p/age]", "[:p/tag]"] {
+                if let Value::Map(m) = pull(&db.view(), &read(one).unwrap(), &e).unwrap() {
+                    merged.extend(m);
+                }
+            }
+            let merged = if merged.is_empty() { Value::Nil } else { Value::Map(merged) };
+            prop_assert_eq!(both, merged);
         }
     }
 }
