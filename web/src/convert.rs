@@ -30,7 +30,7 @@
 
 use dfdb_core::{edn, Error, Keyword, Value};
 use js_sys::{Array, BigInt, Date, Object, Reflect, Uint8Array};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -74,57 +74,100 @@ pub fn uuid_text(u: u128) -> String {
 
 /// A value in the documented JS mapping.
 pub fn to_js(v: &Value) -> JsValue {
-    match v {
-        Value::Nil => JsValue::NULL,
-        Value::Bool(b) => JsValue::from_bool(*b),
-        Value::Int(i) => int_to_js(*i),
-        Value::Float(f) => JsValue::from_f64(*f),
-        Value::Inst(ms) => Date::new(&JsValue::from_f64(*ms as f64)).into(),
-        Value::Str(s) => JsValue::from_str(s),
-        Value::Char(c) => JsValue::from_str(c.encode_utf8(&mut [0; 4])),
-        Value::Keyword(k) => kw_to_js(k),
-        Value::Symbol(s) => JsValue::from_str(s.as_str()),
-        Value::Uuid(u) => JsValue::from_str(&uuid_text(*u)),
-        Value::Bytes(b) => Uint8Array::from(&b[..]).into(),
-        Value::Ref(r) => eid_to_js(*r),
-        Value::Vector(xs) | Value::List(xs) => xs.iter().map(to_js).collect::<Array>().into(),
-        Value::Set(s) => {
-            let set = js_sys::Set::new(&JsValue::UNDEFINED);
-            for x in s {
-                set.add(&to_js(x));
+    Out::default().value(v)
+}
+
+/// Strings no longer than this are remembered during one conversion.
+const CACHED_STR_MAX: usize = 64;
+/// At most this many distinct strings are remembered during one conversion.
+const CACHED_STRS: usize = 4096;
+
+/// One conversion out to JS. A result repeats the same keywords (every pulled map's keys) and
+/// often the same short strings; each costs a UTF-8 decode and a copy across the boundary, so
+/// one conversion makes each JS string once and reuses it.
+#[derive(Default)]
+struct Out {
+    strings: HashMap<Value, JsValue>,
+    /// Strings made so far: small results (one pulled entity) skip the cache's own cost.
+    made: usize,
+}
+
+/// Strings are made directly until this many have been; the cache starts after.
+const CACHE_AFTER: usize = 32;
+
+impl Out {
+    fn value(&mut self, v: &Value) -> JsValue {
+        match v {
+            Value::Nil => JsValue::NULL,
+            Value::Bool(b) => JsValue::from_bool(*b),
+            Value::Int(i) => int_to_js(*i),
+            Value::Float(f) => JsValue::from_f64(*f),
+            Value::Inst(ms) => Date::new(&JsValue::from_f64(*ms as f64)).into(),
+            Value::Str(s) if s.len() <= CACHED_STR_MAX => self.cached(v, || JsValue::from_str(s)),
+            Value::Str(s) => JsValue::from_str(s),
+            Value::Char(c) => JsValue::from_str(c.encode_utf8(&mut [0; 4])),
+            Value::Keyword(k) => self.cached(v, || kw_to_js(k)),
+            Value::Symbol(s) => JsValue::from_str(s.as_str()),
+            Value::Uuid(u) => JsValue::from_str(&uuid_text(*u)),
+            Value::Bytes(b) => Uint8Array::from(&b[..]).into(),
+            Value::Ref(r) => eid_to_js(*r),
+            Value::Vector(xs) | Value::List(xs) => {
+                xs.iter().map(|x| self.value(x)).collect::<Array>().into()
             }
-            set.into()
+            Value::Set(s) => {
+                let set = js_sys::Set::new(&JsValue::UNDEFINED);
+                for x in s {
+                    set.add(&self.value(x));
+                }
+                set.into()
+            }
+            Value::Map(m) => self.map(m),
         }
-        Value::Map(m) => map_to_js(m),
+    }
+
+    /// The JS string of `v` (a keyword or a short string), made once per conversion.
+    fn cached(&mut self, v: &Value, make: impl FnOnce() -> JsValue) -> JsValue {
+        if self.made < CACHE_AFTER {
+            self.made += 1;
+            return make();
+        }
+        if let Some(js) = self.strings.get(v) {
+            return js.clone();
+        }
+        let js = make();
+        if self.strings.len() < CACHED_STRS {
+            self.strings.insert(v.clone(), js.clone());
+        }
+        js
+    }
+
+    fn map(&mut self, m: &BTreeMap<Value, Value>) -> JsValue {
+        if m.keys().all(is_object_key) {
+            let obj = Object::new();
+            for (k, v) in m {
+                // An object key is the keyword's string (with its colon) or the string itself,
+                // exactly the JS string `value` makes for them.
+                let key = self.value(k);
+                let _ = Reflect::set(&obj, &key, &self.value(v));
+            }
+            obj.into()
+        } else {
+            let map = js_sys::Map::new();
+            for (k, v) in m {
+                map.set(&self.value(k), &self.value(v));
+            }
+            map.into()
+        }
     }
 }
 
-/// The object key of a map key, when it can be one without colliding: keywords as `":ns/name"`,
-/// strings that do not start with `:` as themselves. `__proto__` never (it would set the prototype).
-fn object_key(k: &Value) -> Option<String> {
-    let s = match k {
-        Value::Keyword(k) => format!(":{}", k.as_str()),
-        Value::Str(s) if !s.starts_with(':') => s.to_string(),
-        _ => return None,
-    };
-    (s != "__proto__").then_some(s)
-}
-
-fn map_to_js(m: &BTreeMap<Value, Value>) -> JsValue {
-    if m.keys().all(|k| object_key(k).is_some()) {
-        let obj = Object::new();
-        for (k, v) in m {
-            if let Some(key) = object_key(k) {
-                let _ = Reflect::set(&obj, &JsValue::from_str(&key), &to_js(v));
-            }
-        }
-        obj.into()
-    } else {
-        let map = js_sys::Map::new();
-        for (k, v) in m {
-            map.set(&to_js(k), &to_js(v));
-        }
-        map.into()
+/// Whether a map key can be an object key without colliding: keywords (as `":ns/name"`) and
+/// strings that do not start with `:`. `__proto__` never (it would set the prototype).
+fn is_object_key(k: &Value) -> bool {
+    match k {
+        Value::Keyword(_) => true,
+        Value::Str(s) => !s.starts_with(':') && &**s != "__proto__",
+        _ => false,
     }
 }
 

@@ -56,6 +56,29 @@ fn edn_or_js(v: &JsValue) -> Result<Value, JsValue> {
     }
 }
 
+thread_local! {
+    /// The last pull pattern read from EDN text, and its text: pulls in a loop repeat one pattern,
+    /// and reading it again was an eighth of a one-entity pull.
+    static LAST_PATTERN: RefCell<Option<(String, Value)>> = const { RefCell::new(None) };
+}
+
+/// A pull pattern: EDN text (the last one read is kept) or JS data.
+fn pattern_of(v: &JsValue) -> Result<Value, JsValue> {
+    let Some(text) = v.as_string() else {
+        return from_js(v, FromJs::default()).js();
+    };
+    let cached = LAST_PATTERN.with(|last| match &*last.borrow() {
+        Some((t, value)) if *t == text => Some(value.clone()),
+        _ => None,
+    });
+    if let Some(value) = cached {
+        return Ok(value);
+    }
+    let value = read(&text)?;
+    LAST_PATTERN.with(|last| *last.borrow_mut() = Some((text, value.clone())));
+    Ok(value)
+}
+
 /// Reads a JS argument that must be EDN text.
 fn edn_text(v: &JsValue, what: &str) -> Result<Value, JsValue> {
     match v.as_string() {
@@ -450,7 +473,7 @@ impl RawDatabase {
 
     /// Pulls `pattern` (EDN text or JS data) for `eid` (an id or a lookup ref, JS data).
     pub fn pull(&self, pattern: JsValue, eid: JsValue, at: JsValue) -> Result<JsValue, JsValue> {
-        let pattern = edn_or_js(&pattern)?;
+        let pattern = pattern_of(&pattern)?;
         let eid = from_js(&eid, FromJs::default()).js()?;
         self.with_view(&at, |view| pull::pull(&view, &pattern, &eid))
             .map(|v| to_js(&v))
@@ -472,7 +495,7 @@ impl RawDatabase {
         eids: JsValue,
         at: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let pattern = edn_or_js(&pattern)?;
+        let pattern = pattern_of(&pattern)?;
         let eids = js_array(&eids)
             .iter()
             .map(|e| from_js(e, FromJs::default()).js())
