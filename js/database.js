@@ -30,7 +30,7 @@ class TxReport {
     this.tx = raw.tx;
     this.txInstant = raw.txInstant;
     this.tempids = raw.tempids;
-    this.#bytes = raw.txDataBytes;
+    this.#bytes = raw.txDataHex;
   }
 
   /** The datoms written, retractions first, then assertions. */
