@@ -26,11 +26,18 @@ class TxReport {
   #bytes;
   #data;
 
+  /** `raw` is the engine's `[tx, txInstant (ms), [tempid, id, …] | null, datoms (hex)]`. */
   constructor(raw) {
-    this.tx = raw.tx;
-    this.txInstant = raw.txInstant;
-    this.tempids = raw.tempids;
-    this.#bytes = raw.txDataHex;
+    this.tx = raw[0];
+    this.txInstant = new Date(raw[1]);
+    const tempids = {};
+    const flat = raw[2];
+    for (let i = 0; flat && i < flat.length; i += 2) {
+      // A tempid named "__proto__" is a key like any other, not the object's prototype.
+      Object.defineProperty(tempids, flat[i], { value: flat[i + 1], enumerable: true, writable: true, configurable: true });
+    }
+    this.tempids = tempids;
+    this.#bytes = raw[3];
   }
 
   /** The datoms written, retractions first, then assertions. */
