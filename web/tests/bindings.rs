@@ -49,11 +49,17 @@ fn transact_edn_then_query_pull_entity() {
             none(),
         )
         .unwrap();
-    let tempids = Reflect::get(&report, &"tempids".into()).unwrap();
-    assert_eq!(
-        Reflect::get(&tempids, &"ann".into()).unwrap(),
-        JsValue::from(1)
-    );
+    // The raw report: [tx, instant ms, [tempid, id, …], datoms as hex] (js/database.js shapes it).
+    let report = js_sys::Array::from(&report);
+    assert_eq!(report.length(), 4);
+    let tempids = js_sys::Array::from(&report.get(2));
+    let ann = (0..tempids.length())
+        .step_by(2)
+        .find(|i| tempids.get(*i) == JsValue::from("ann"))
+        .map(|i| tempids.get(i + 1));
+    assert_eq!(ann, Some(JsValue::from(1)));
+    let datoms = dfdb_web::database::decode_tx_data(&report.get(3).as_string().unwrap()).unwrap();
+    assert_eq!(js_sys::Array::from(&datoms).length(), 6);
     let q = "[:find ?n ?a :where [?e :person/name ?n] [(get-else $ ?e :person/age 0) ?a]]";
     assert_eq!(
         db.q_edn(q, args(&[]), none()).unwrap(),
