@@ -169,6 +169,16 @@ pub fn current_key(index: Index, d: &RawDatom) -> Result<Vec<u8>> {
     Ok(k)
 }
 
+/// The id (an entity or a transaction) stored big-endian at byte `at` of `key`: for readers that
+/// know the layout and skip decoding the rest (the entity after an `AVET` prefix of attribute and
+/// value, the transaction at the end of a current key).
+pub fn id_at(key: &[u8], at: usize) -> Result<EntityId> {
+    key.get(at..)
+        .and_then(|b| b.first_chunk::<8>())
+        .map(|b| u64::from_be_bytes(*b))
+        .ok_or_else(|| err!(Io, "index key truncated"))
+}
+
 /// Decodes a current-state key of `index` (tag byte included).
 pub fn decode_current(index: Index, key: &[u8]) -> Result<RawDatom> {
     let body = key.get(1..).ok_or_else(|| err!(Io, "empty index key"))?;

@@ -14,7 +14,7 @@
 use super::eval::{entity_of, extend_row, Slot};
 use super::merge;
 use super::rel::Rel;
-use crate::index::{avet_range, decode_current, space, Index, Prefix};
+use crate::index::{avet_range, decode_current, id_at, space, Index, Prefix};
 use crate::storage::KeyRange;
 use crate::view::View;
 use crate::{Result, Value};
@@ -105,37 +105,53 @@ pub fn eval(
             },
             None => None,
         };
-        let (index, keys) = match (e, &v, range) {
+        // `known`: with the value bound, the key's tail after the prefix is (entity,) tx — read
+        // from the bytes instead of decoding the key.
+        let (index, keys, known) = match (e, &v, range) {
             (Some(e), v, _) => {
                 let p = Prefix::new(space::EAVT).e(e).a(a);
-                let p = match v {
-                    Some(v) => p.v(v),
-                    None => p,
+                let (p, known) = match v {
+                    Some(v) => (p.v(v), true),
+                    None => (p, false),
                 };
-                (Index::Eavt, KeyRange::prefix(&p.bytes()))
+                (Index::Eavt, KeyRange::prefix(&p.bytes()), known)
             }
             (None, Some(v), _) => (
                 Index::Avet,
                 KeyRange::prefix(&Prefix::new(space::AVET).a(a).v(v).bytes()),
+                true,
             ),
-            (None, None, Some((lo, hi))) => (Index::Avet, avet_range(a, lo.as_ref(), hi.as_ref())),
+            (None, None, Some((lo, hi))) => {
+                (Index::Avet, avet_range(a, lo.as_ref(), hi.as_ref()), false)
+            }
             (None, None, None) => (
                 Index::Aevt,
                 KeyRange::prefix(&Prefix::new(space::AEVT).a(a).bytes()),
+                false,
             ),
         };
+        let tail = keys.start.len();
         let mut matched = 0;
         view.visit_current(keys, &mut |k, _| {
-            let d = decode_current(index, k)?;
-            if tx.as_ref().is_some_and(|t| *t != Value::Int(d.tx as i64)) {
+            let (de, dv, dtx) = match (known, index, e, &v) {
+                (true, Index::Eavt, Some(e), Some(v)) => (e, v.clone(), id_at(k, tail)?),
+                (true, Index::Avet, _, Some(v)) => {
+                    (id_at(k, tail)?, v.clone(), id_at(k, tail + 8)?)
+                }
+                _ => {
+                    let d = decode_current(index, k)?;
+                    (d.e, d.v, d.tx)
+                }
+            };
+            if tx.as_ref().is_some_and(|t| *t != Value::Int(dtx as i64)) {
                 return Ok(true);
             }
             matched += 1;
             let values = [
-                Value::Int(d.e as i64),
+                Value::Int(de as i64),
                 attr_value.clone(),
-                d.v,
-                Value::Int(d.tx as i64),
+                dv,
+                Value::Int(dtx as i64),
             ];
             out.extend(extend_row(row, &values, fresh, width));
             Ok(true)

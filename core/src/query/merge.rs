@@ -10,8 +10,8 @@
 
 use super::eval::extend_row;
 use super::rel::Rel;
-use crate::codec::{get_u64, put_u64};
-use crate::index::{decode_current, space, EntityId, Index, Prefix};
+use crate::codec::put_u64;
+use crate::index::{decode_current, id_at, space, EntityId, Index, Prefix};
 use crate::schema::AttrId;
 use crate::storage::{prefix_successor, KeyRange};
 use crate::view::View;
@@ -78,7 +78,7 @@ pub fn join(
     let mut found: Vec<(EntityId, [Value; 4])> = Vec::new();
     let mut next = 0;
     view.visit_current(range, &mut |k, _| {
-        let (e, _) = get_u64(k.get(prefix.len()..).unwrap_or(&[]))?;
+        let e = id_at(k, prefix.len())?;
         while ids.get(next).is_some_and(|id| *id < e) {
             next += 1;
         }
@@ -87,17 +87,25 @@ pub fn join(
             Some(id) if *id > e => return Ok(true),
             Some(_) => {}
         }
-        let d = decode_current(index, k)?;
-        if walk.tx.is_some_and(|t| *t != Value::Int(d.tx as i64)) {
+        // With the value fixed, the key's tail is the entity and the transaction: nothing to
+        // decode.
+        let (v, tx) = match walk.v {
+            Some(v) => (v.clone(), id_at(k, prefix.len() + 8)?),
+            None => {
+                let d = decode_current(index, k)?;
+                (d.v, d.tx)
+            }
+        };
+        if walk.tx.is_some_and(|t| *t != Value::Int(tx as i64)) {
             return Ok(true);
         }
         let values = [
-            Value::Int(d.e as i64),
+            Value::Int(e as i64),
             walk.attr_value.clone(),
-            d.v,
-            Value::Int(d.tx as i64),
+            v,
+            Value::Int(tx as i64),
         ];
-        found.push((d.e, values));
+        found.push((e, values));
         Ok(true)
     })?;
     let mut out = Vec::new();

@@ -12,6 +12,8 @@ use super::ast::*;
 use super::eval::Ctx;
 use super::parse::clause_vars;
 use super::rel::Rel;
+use crate::index::{space, Prefix};
+use crate::storage::KeyRange;
 use crate::{Result, Value};
 use alloc::collections::BTreeSet;
 use alloc::string::String;
@@ -185,6 +187,16 @@ fn estimate(ctx: &mut Ctx<'_>, src: &str, kw: &Value, val: Option<&Value>) -> Re
         (None, _) => 0,
         // Kept exact by every transaction.
         (Some(attr), None) => usize::try_from(view.schema().count(attr.id)).unwrap_or(usize::MAX),
+        // Current views count the AVET keys without decoding them.
+        (Some(attr), Some(v)) if view.is_current() => {
+            let mut n = 0;
+            let prefix = Prefix::new(space::AVET).a(attr.id).v(v).bytes();
+            view.visit_current(KeyRange::prefix(&prefix), &mut |_, _| {
+                n += 1;
+                Ok(n < COUNT_CAP)
+            })?;
+            n
+        }
         (Some(attr), Some(v)) => view
             .datoms(None, Some(attr.id), Some(v))?
             .take(COUNT_CAP)
