@@ -19,7 +19,7 @@ use crate::{Result, Value};
 use alloc::vec::Vec;
 
 /// Walk the attribute when it has at most this many datoms per relation row; probe otherwise.
-/// (people20k, q4: a walk over 20,000 `:age` entries for 2,512 rows beats 2,512 probes.)
+/// (people20k under Node, side by side: 16 beat 4 by 1.2–1.4× on q2–q4, and 32 by up to 1.1× on q4.)
 pub const WALK_PER_ROW: u64 = 16;
 
 /// The entity ids of column `col`, if every row holds one and they never decrease.
