@@ -29,7 +29,7 @@ pub fn show(v: &Value) -> String {
 }
 
 fn show_err(e: &Error) -> String {
-    format!("{} error: {e}", e.kind().as_str())
+    format!("{e} [kind {}]", e.kind().as_str())
 }
 
 /// Runs every suite against `target`.
