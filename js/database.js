@@ -23,9 +23,6 @@ const guarded = (callback) => (arg) => {
  * a small transaction's time.
  */
 class TxReport {
-  #bytes;
-  #data;
-
   /** `raw` is the engine's `[tx, txInstant (ms), [tempid, id, …] | null, datoms (hex)]`. */
   constructor(raw) {
     this.tx = raw[0];
@@ -37,20 +34,20 @@ class TxReport {
       Object.defineProperty(tempids, flat[i], { value: flat[i + 1], enumerable: true, writable: true, configurable: true });
     }
     this.tempids = tempids;
-    this.#bytes = raw[3];
-  }
-
-  /** The datoms written, retractions first, then assertions. */
-  get txData() {
-    if (this.#data === undefined) {
-      this.#data = decodeTxData(this.#bytes);
-      this.#bytes = undefined;
-    }
-    return this.#data;
-  }
-
-  toJSON() {
-    return { tx: this.tx, txInstant: this.txInstant, tempids: this.tempids, txData: this.txData };
+    // An own, enumerable accessor: `{...report}`, `Object.keys`, `structuredClone` and
+    // `postMessage` see `txData` as they would a plain property (decoding it then).
+    let hex = raw[3];
+    let data;
+    Object.defineProperty(this, 'txData', {
+      enumerable: true,
+      get() {
+        if (data === undefined) {
+          data = decodeTxData(hex);
+          hex = undefined;
+        }
+        return data;
+      },
+    });
   }
 }
 

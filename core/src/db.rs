@@ -228,9 +228,7 @@ impl Database {
                 &written,
             );
         }
-        if !self.tx_dims.is_empty() {
-            crate::time::check_index_changes(&view, &prepared.report.tx_data, &self.tx_dims)?;
-        }
+        crate::time::check_index_changes(&view, &prepared.report.tx_data, &self.tx_dims, &dims)?;
         self.storage.write(prepared.batch)?;
         if !dims.is_empty() {
             self.tx_dims.insert(prepared.report.tx, dims);
@@ -759,9 +757,8 @@ impl View<'_> {
             }
             Index::Vaet => {
                 let Some(target) = c(0).map(eid).transpose()? else {
-                    let p = Prefix::new(space::VAET).bytes();
                     return self
-                        .scan_current(Index::Vaet, p)?
+                        .scan_current(Index::Vaet, Prefix::new(space::VAET))?
                         .map(|d| Datom::from_raw(self.schema(), &d?))
                         .collect();
                 };

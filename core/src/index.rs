@@ -26,6 +26,7 @@
 
 use crate::codec::{decode_key, encode_key, get_u32, get_u64, put_u32, put_u64};
 use crate::schema::AttrId;
+use crate::storage::KeyRange;
 use crate::{err, Result, Value};
 use alloc::vec::Vec;
 
@@ -306,36 +307,66 @@ fn tail(b: &[u8], n: usize) -> Result<&[u8]> {
 }
 
 /// Builds key prefixes from leading components.
-pub struct Prefix(Vec<u8>);
+pub struct Prefix {
+    bytes: Vec<u8>,
+    /// Whether the last component is a value (see [`Prefix::range`]).
+    value_last: bool,
+}
 
 impl Prefix {
     /// Starts a prefix in `space`.
     pub fn new(space: u8) -> Self {
-        Prefix(alloc::vec![space])
+        let mut bytes = Vec::with_capacity(32);
+        bytes.push(space);
+        Prefix {
+            bytes,
+            value_last: false,
+        }
     }
     /// Appends an entity id.
     pub fn e(mut self, e: EntityId) -> Self {
-        put_u64(e, &mut self.0);
+        put_u64(e, &mut self.bytes);
+        self.value_last = false;
         self
     }
     /// Appends an attribute id.
     pub fn a(mut self, a: AttrId) -> Self {
-        put_u32(a, &mut self.0);
+        put_u32(a, &mut self.bytes);
+        self.value_last = false;
         self
     }
     /// Appends a transaction id.
     pub fn tx(mut self, tx: EntityId) -> Self {
-        put_u64(tx, &mut self.0);
+        put_u64(tx, &mut self.bytes);
+        self.value_last = false;
         self
     }
     /// Appends a value in key encoding.
     pub fn v(mut self, v: &Value) -> Self {
-        encode_key(v, &mut self.0);
+        encode_key(v, &mut self.bytes);
+        self.value_last = true;
         self
     }
     /// The prefix bytes.
     pub fn bytes(self) -> Vec<u8> {
-        self.0
+        self.bytes
+    }
+    /// The keys with exactly these leading components. After a value, that is not every key with
+    /// these bytes first: an escaped string's encoding is a byte prefix of its extensions by a zero
+    /// byte (`"ab"` ends `61 62 00`, `"ab\0c"` is `61 62 00 FF 63 00`), which continue with `0xFF`,
+    /// whereas what follows a whole value in an index key (an id, a tag, an op byte) never starts
+    /// with `0xFF` (see [`crate::codec`]). So the range ends before `prefix ++ 0xFF`.
+    pub fn range(self) -> KeyRange {
+        if self.value_last {
+            let mut end = self.bytes.clone();
+            end.push(0xFF);
+            KeyRange {
+                start: self.bytes,
+                end: Some(end),
+            }
+        } else {
+            KeyRange::prefix(&self.bytes)
+        }
     }
 }
 
@@ -388,16 +419,16 @@ pub fn decode_dim_index(key: &[u8]) -> Result<(Value, EntityId)> {
 }
 
 /// The AVET keys of attribute `a` with values in `[lo, hi]`.
-pub fn avet_range(a: AttrId, lo: Option<&Value>, hi: Option<&Value>) -> crate::storage::KeyRange {
+pub fn avet_range(a: AttrId, lo: Option<&Value>, hi: Option<&Value>) -> KeyRange {
     let start = match lo {
         Some(l) => Prefix::new(space::AVET).a(a).v(l).bytes(),
         None => Prefix::new(space::AVET).a(a).bytes(),
     };
     let end = match hi {
-        Some(h) => crate::storage::prefix_successor(&Prefix::new(space::AVET).a(a).v(h).bytes()),
-        None => crate::storage::prefix_successor(&Prefix::new(space::AVET).a(a).bytes()),
+        Some(h) => Prefix::new(space::AVET).a(a).v(h).range().end,
+        None => Prefix::new(space::AVET).a(a).range().end,
     };
-    crate::storage::KeyRange { start, end }
+    KeyRange { start, end }
 }
 
 /// The key of an attribute's datom count.

@@ -309,11 +309,11 @@ fn pull_entity_inner(
     }
     // An entity that only shows its id (asked for explicitly) still exists only if it has datoms.
     let only_id = out.len() == 1 && out.contains_key(&Value::kw("db/id"));
-    let exists = match has_datoms {
-        Some(b) => b,
-        None => !view.entity_datoms(e)?.is_empty(),
+    let exists = |view: &View<'_>| match has_datoms {
+        Some(b) => Ok(b),
+        None => view.entity_datoms(e).map(|ds| !ds.is_empty()),
     };
-    if out.is_empty() || (only_id && !exists) {
+    if out.is_empty() || (only_id && !exists(view)?) {
         return Ok(None);
     }
     Ok(Some(out))

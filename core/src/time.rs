@@ -320,38 +320,46 @@ pub fn stamp(
     }
 }
 
-/// Refuses a change of `:dimension/indexed?` on a dimension that transactions already carry:
-/// its range index and the transactions' logs would cover only part of its history, and range
-/// reads would silently miss the rest.
-pub fn check_index_changes(view: &View<'_>, tx_data: &[Datom], tx_dims: &TxDims) -> Result<()> {
-    for d in tx_data
-        .iter()
-        .filter(|d| d.a.as_str() == "dimension/indexed?")
-    {
-        let named_here = tx_data
+/// Refuses a change of `:dimension/indexed?` or `:dimension/name` on a dimension that
+/// transactions carry (earlier ones, or `current`, this transaction's values): the range index and
+/// the transactions' logs would cover only part of the dimension's history, and range reads would
+/// silently miss the rest. Renaming counts, both ways: a carried name may not move to another
+/// definition, nor a definition move away from it.
+pub fn check_index_changes(
+    view: &View<'_>,
+    tx_data: &[Datom],
+    tx_dims: &TxDims,
+    current: &BTreeMap<Keyword, Value>,
+) -> Result<()> {
+    let watched = |a: &Keyword| matches!(a.as_str(), "dimension/indexed?" | "dimension/name");
+    let name_attr = view
+        .schema()
+        .get(&Keyword::new("dimension/name"))
+        .map(|a| a.id);
+    for d in tx_data.iter().filter(|d| watched(&d.a)) {
+        // Every name the entity has before or gets in this transaction.
+        let mut names: Vec<Value> = tx_data
             .iter()
-            .find(|x| x.e == d.e && x.added && x.a.as_str() == "dimension/name")
-            .map(|x| x.v.clone());
-        let name = match named_here {
-            Some(v) => Some(v),
-            None => match view.schema().get(&Keyword::new("dimension/name")) {
-                Some(attr) => view
-                    .datoms(Some(d.e), Some(attr.id), None)?
-                    .next()
-                    .transpose()?
-                    .map(|x| x.v),
-                None => None,
-            },
-        };
-        let Some(Value::Keyword(name)) = name else {
-            continue;
-        };
-        let carried = tx_dims.values().filter(|m| m.contains_key(&name)).count();
-        if carried > 0 {
-            return Err(err!(
-                Schema,
-                "time dimension {name:?}: :dimension/indexed? cannot change once transactions carry it ({carried} do)"
-            ));
+            .filter(|x| x.e == d.e && x.a.as_str() == "dimension/name")
+            .map(|x| x.v.clone())
+            .collect();
+        if let Some(a) = name_attr {
+            for x in view.datoms(Some(d.e), Some(a), None)? {
+                names.push(x?.v);
+            }
+        }
+        for name in names {
+            let Value::Keyword(name) = name else {
+                continue;
+            };
+            let carried = tx_dims.values().filter(|m| m.contains_key(&name)).count()
+                + usize::from(current.contains_key(&name));
+            if carried > 0 {
+                return Err(err!(
+                    Schema,
+                    "time dimension {name:?}: :dimension/indexed? and :dimension/name cannot change once transactions carry it ({carried} do)"
+                ));
+            }
         }
     }
     Ok(())

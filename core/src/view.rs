@@ -146,7 +146,7 @@ impl<'a> View<'a> {
             (None, Some(a), None) => (Index::Aevt, Prefix::new(space::AEVT).a(a), None),
             (None, None, v) => (Index::Eavt, Prefix::new(space::EAVT), v.cloned()),
         };
-        let iter = self.scan_current(index, prefix.bytes())?;
+        let iter = self.scan_current(index, prefix)?;
         let since = match self.filter {
             Filter::Since(t) => Some(t),
             _ => None,
@@ -212,10 +212,8 @@ impl<'a> View<'a> {
     }
 
     /// The current datoms of one index under a byte prefix (see [`crate::index`]).
-    pub fn scan_current(&self, index: Index, prefix: Vec<u8>) -> Result<DatomIter<'a>> {
-        let iter = self
-            .store
-            .scan(KeyRange::prefix(&prefix), Direction::Forward)?;
+    pub fn scan_current(&self, index: Index, prefix: Prefix) -> Result<DatomIter<'a>> {
+        let iter = self.store.scan(prefix.range(), Direction::Forward)?;
         Ok(Box::new(iter.map(move |r| {
             r.and_then(|(k, _)| decode_current(index, &k))
         })))
@@ -242,7 +240,7 @@ impl<'a> View<'a> {
         if let Some(a) = a {
             p = p.a(a);
         }
-        let iter = self.scan_current(Index::Vaet, p.bytes())?;
+        let iter = self.scan_current(Index::Vaet, p)?;
         let Filter::Before(t) = self.filter else {
             return Ok(iter);
         };
@@ -273,9 +271,7 @@ impl<'a> View<'a> {
             (None, Some(a), v) => (Prefix::new(space::HAEVT).a(a), v.cloned()),
             (None, None, v) => (Prefix::new(space::HEAVT), v.cloned()),
         };
-        let iter = self
-            .store
-            .scan(KeyRange::prefix(&prefix.bytes()), Direction::Forward)?;
+        let iter = self.store.scan(prefix.range(), Direction::Forward)?;
         let view = *self;
         Ok(Box::new(
             iter.map(|r| r.and_then(|(k, _)| decode_history(&k)))
@@ -296,16 +292,15 @@ impl<'a> View<'a> {
         lo: Option<&Value>,
         hi: Option<&Value>,
     ) -> Result<impl Iterator<Item = Result<(Value, EntityId)>> + 'a> {
-        let base = Prefix::new(space::DIM_INDEX)
-            .v(&Value::Keyword(dim.clone()))
-            .bytes();
-        let with = |v: &Value| {
-            let mut k = base.clone();
-            crate::codec::encode_key(v, &mut k);
-            k
+        let dim = Value::Keyword(dim.clone());
+        let start = match lo {
+            Some(l) => Prefix::new(space::DIM_INDEX).v(&dim).v(l).bytes(),
+            None => Prefix::new(space::DIM_INDEX).v(&dim).bytes(),
         };
-        let start = lo.map_or_else(|| base.clone(), with);
-        let end = crate::storage::prefix_successor(&hi.map_or_else(|| base.clone(), with));
+        let end = match hi {
+            Some(h) => Prefix::new(space::DIM_INDEX).v(&dim).v(h).range().end,
+            None => Prefix::new(space::DIM_INDEX).v(&dim).range().end,
+        };
         let view = *self;
         Ok(self
             .store
@@ -330,9 +325,7 @@ impl<'a> View<'a> {
             (Some(a), None) => Prefix::new(space::TXLOG).tx(tx).a(a),
             (None, _) => Prefix::new(space::TXLOG).tx(tx),
         };
-        let iter = self
-            .store
-            .scan(KeyRange::prefix(&prefix.bytes()), Direction::Forward)?;
+        let iter = self.store.scan(prefix.range(), Direction::Forward)?;
         Ok(Box::new(iter.map(|r| r.and_then(|(k, _)| decode_log(&k)))))
     }
 
@@ -396,8 +389,8 @@ impl<'a> View<'a> {
         if self.is_current() {
             // Entries lent, not copied: pull and entity reads come here for every entity.
             let mut out = Vec::new();
-            let prefix = Prefix::new(space::EAVT).e(e).bytes();
-            self.store.visit(KeyRange::prefix(&prefix), &mut |k, _| {
+            let prefix = Prefix::new(space::EAVT).e(e);
+            self.store.visit(prefix.range(), &mut |k, _| {
                 out.push(decode_current(Index::Eavt, k)?);
                 Ok(true)
             })?;

@@ -67,6 +67,9 @@ test('transact with JS data or EDN; report; reads; entity ids follow written ord
     [{ e: 1, v: 'Ann', added: true }, { e: 2, v: 'Bob', added: true }],
   );
   assert.deepEqual(JSON.parse(JSON.stringify(r)).txData.length, 7);
+  assert.deepEqual(Object.keys(r), ['tx', 'txInstant', 'tempids', 'txData']);
+  assert.equal({ ...r }.txData.length, 7);
+  assert.equal(structuredClone(r).txData.length, 7);
   const other = new Database({ schema, clock: null });
   const odd = other.transact([{ ':db/id': '__proto__', 'person/name': 'Proto' }]);
   assert.equal(Object.getPrototypeOf(odd.tempids), Object.prototype);

@@ -15,7 +15,6 @@ use super::eval::{entity_of, extend_row, Slot};
 use super::merge;
 use super::rel::Rel;
 use crate::index::{avet_range, decode_current, id_at, space, Index, Prefix};
-use crate::storage::KeyRange;
 use crate::view::View;
 use crate::{Result, Value};
 use alloc::vec::Vec;
@@ -90,13 +89,19 @@ pub fn eval(
             Slot::Free(_) => None,
         }
     };
+    // A lookup ref naming the target of a ref attribute: the general path resolves it. Checked
+    // before any probe, so no row is charged twice.
+    if is_ref
+        && rel
+            .rows
+            .iter()
+            .any(|row| matches!(bound(v_slot, row), Some(Value::Vector(_) | Value::List(_))))
+    {
+        return Ok(None);
+    }
     let mut out = Vec::new();
     for row in &rel.rows {
         let v = bound(v_slot, row);
-        // A lookup ref naming the target of a ref attribute: the general path resolves it.
-        if is_ref && matches!(v, Some(Value::Vector(_) | Value::List(_))) {
-            return Ok(None);
-        }
         let tx = bound(tx_slot, row);
         let e = match bound(e_slot, row) {
             Some(x) => match entity_of(view, &x)? {
@@ -114,21 +119,17 @@ pub fn eval(
                     Some(v) => (p.v(v), true),
                     None => (p, false),
                 };
-                (Index::Eavt, KeyRange::prefix(&p.bytes()), known)
+                (Index::Eavt, p.range(), known)
             }
             (None, Some(v), _) => (
                 Index::Avet,
-                KeyRange::prefix(&Prefix::new(space::AVET).a(a).v(v).bytes()),
+                Prefix::new(space::AVET).a(a).v(v).range(),
                 true,
             ),
             (None, None, Some((lo, hi))) => {
                 (Index::Avet, avet_range(a, lo.as_ref(), hi.as_ref()), false)
             }
-            (None, None, None) => (
-                Index::Aevt,
-                KeyRange::prefix(&Prefix::new(space::AEVT).a(a).bytes()),
-                false,
-            ),
+            (None, None, None) => (Index::Aevt, Prefix::new(space::AEVT).a(a).range(), false),
         };
         let tail = keys.start.len();
         let mut matched = 0;

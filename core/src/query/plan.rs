@@ -13,7 +13,6 @@ use super::eval::Ctx;
 use super::parse::clause_vars;
 use super::rel::Rel;
 use crate::index::{space, Prefix};
-use crate::storage::KeyRange;
 use crate::{Result, Value};
 use alloc::collections::BTreeSet;
 use alloc::string::String;
@@ -190,8 +189,8 @@ fn estimate(ctx: &mut Ctx<'_>, src: &str, kw: &Value, val: Option<&Value>) -> Re
         // Current views count the AVET keys without decoding them.
         (Some(attr), Some(v)) if view.is_current() => {
             let mut n = 0;
-            let prefix = Prefix::new(space::AVET).a(attr.id).v(v).bytes();
-            view.visit_current(KeyRange::prefix(&prefix), &mut |_, _| {
+            let prefix = Prefix::new(space::AVET).a(attr.id).v(v);
+            view.visit_current(prefix.range(), &mut |_, _| {
                 n += 1;
                 Ok(n < COUNT_CAP)
             })?;
