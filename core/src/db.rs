@@ -608,16 +608,14 @@ pub fn tx_input_from_value(v: Value) -> Result<TxInput> {
 type TxInstants = Vec<(EntityId, i64)>;
 
 fn load(storage: &dyn Storage) -> Result<(Schema, Counters, TxInstants)> {
-    let counter = |name: &str| -> Result<u64> {
-        let b = storage
-            .get(&meta_key(name))?
-            .ok_or_else(|| err!(Io, "storage lacks counter {name}"))?;
-        Ok(get_u64(&b)?.0)
-    };
+    let b = storage
+        .get(&meta_key(meta::COUNTERS))?
+        .ok_or_else(|| err!(Io, "storage lacks its counters"))?;
+    let word = |i: usize| -> Result<u64> { Ok(get_u64(b.get(i * 8..).unwrap_or(&[]))?.0) };
     let counters = Counters {
-        next_eid: counter(meta::NEXT_EID)?,
-        next_tx: counter(meta::NEXT_TX)?,
-        last_instant: counter(meta::LAST_INSTANT)? as i64,
+        next_eid: word(0)?,
+        next_tx: word(1)?,
+        last_instant: word(2)? as i64,
     };
     let mut schema = Schema::new();
     for entry in storage.scan(KeyRange::prefix(&[space::ATTR]), Direction::Forward)? {

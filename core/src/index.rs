@@ -35,8 +35,8 @@ pub type EntityId = u64;
 
 /// The storage format this build writes and reads (stored under the `format` metadata key).
 ///
-/// Version 2 added `TXLOG`: a version-1 store lacks it, and range reads along indexed dimensions
-/// would silently miss its transactions.
+/// Version 2 added `TXLOG` (a version-1 store lacks it, and range reads along indexed dimensions
+/// would silently miss its transactions) and keeps the counters under one `META` key.
 pub const FORMAT_VERSION: u64 = 2;
 
 /// The first transaction id: transaction entities do not use the user entity sequence.

@@ -6,6 +6,7 @@
 use crate::{err, Error, Keyword, Result, Value};
 use alloc::collections::BTreeMap;
 use alloc::string::String;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 /// The compact id of an attribute in index keys.
@@ -285,10 +286,14 @@ impl Attribute {
 }
 
 /// Every known attribute, by name and by id.
+///
+/// Every transaction works on its own copy (committed only if it succeeds), and most transactions
+/// define no attribute: the definitions are shared behind `Arc`s and copied only when one changes,
+/// so the per-transaction copy is two reference counts and the counts vector.
 #[derive(Clone, Debug, Default)]
 pub struct Schema {
-    by_ident: BTreeMap<Keyword, AttrId>,
-    attrs: Vec<Attribute>,
+    by_ident: Arc<BTreeMap<Keyword, AttrId>>,
+    attrs: Arc<Vec<Attribute>>,
     /// Current datoms per attribute (index statistics for the query planner).
     counts: Vec<u64>,
 }
@@ -350,16 +355,15 @@ impl Schema {
         }
         let id = AttrId::try_from(self.attrs.len())
             .map_err(|_| err!(Limit, "too many attributes (at {ident:?})"))?;
-        self.attrs.push(Attribute::new(id, ident.clone()));
+        Arc::make_mut(&mut self.attrs).push(Attribute::new(id, ident.clone()));
         self.counts.push(0);
-        self.by_ident.insert(ident.clone(), id);
+        Arc::make_mut(&mut self.by_ident).insert(ident.clone(), id);
         Ok((id, true))
     }
 
     /// Replaces the definition of an existing attribute (same id).
     pub fn set(&mut self, attr: Attribute) -> Result<()> {
-        let slot = self
-            .attrs
+        let slot = Arc::make_mut(&mut self.attrs)
             .get_mut(attr.id as usize)
             .ok_or_else(|| err!(Schema, "no attribute with id {}", attr.id))?;
         *slot = attr;
@@ -375,8 +379,8 @@ impl Schema {
                 attr.ident
             ));
         }
-        self.by_ident.insert(attr.ident.clone(), attr.id);
-        self.attrs.push(attr);
+        Arc::make_mut(&mut self.by_ident).insert(attr.ident.clone(), attr.id);
+        Arc::make_mut(&mut self.attrs).push(attr);
         self.counts.push(0);
         Ok(())
     }

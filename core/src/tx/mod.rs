@@ -83,12 +83,10 @@ pub struct Prepared {
 pub mod meta {
     /// The storage format version.
     pub const FORMAT: &str = "format";
-    /// The next entity id.
-    pub const NEXT_EID: &str = "next-eid";
-    /// The next transaction id.
-    pub const NEXT_TX: &str = "next-tx";
-    /// The instant of the last transaction.
-    pub const LAST_INSTANT: &str = "last-instant";
+    /// The counters, one value of three big-endian u64s: the next entity id, the next transaction
+    /// id and the last transaction's instant (its i64 bit pattern). One key, not three: every
+    /// transaction rewrites it.
+    pub const COUNTERS: &str = "counters";
 }
 
 /// Prepares a transaction against `view` (the current state) without writing anything.
@@ -333,15 +331,12 @@ fn indexes_of(attr: &Attribute) -> &'static [Index] {
 
 /// Writes the counters into `batch`.
 pub fn put_counters(batch: &mut WriteBatch, c: &Counters) {
-    let u = |x: u64| {
-        let mut b = Vec::new();
-        put_u64(x, &mut b);
-        b
-    };
-    batch.put(meta_key(meta::NEXT_EID), u(c.next_eid));
-    batch.put(meta_key(meta::NEXT_TX), u(c.next_tx));
+    let mut b = Vec::with_capacity(24);
+    put_u64(c.next_eid, &mut b);
+    put_u64(c.next_tx, &mut b);
     // Stored as the u64 bit pattern of the i64; read back with the same cast.
-    batch.put(meta_key(meta::LAST_INSTANT), u(c.last_instant as u64));
+    put_u64(c.last_instant as u64, &mut b);
+    batch.put(meta_key(meta::COUNTERS), b);
 }
 
 fn tempid_report(res: &Resolution, tx: EntityId) -> BTreeMap<Value, EntityId> {
