@@ -115,7 +115,9 @@ pub fn prepare(
         }
     }
     let tx = counters.next_tx;
-    let mut batch = WriteBatch::new();
+    // Each datom writes three to four current keys and two history keys; a statistics key per
+    // attribute, the counters and the instant come on top.
+    let mut batch = WriteBatch::with_capacity(parsed.ops.len() * 8 + 8);
     let mut instant = input.tx_instant.unwrap_or(now.max(counters.last_instant));
 
     // Schema first: definitions in this transaction govern its own values.
