@@ -671,23 +671,35 @@ fn attr_of(view: &View<'_>, a: &Value) -> Option<AttrId> {
     }
 }
 
-/// Every datom `[e a v tx]` matching the given positions (`None`: free).
-pub fn matches(view: &View<'_>, pos: &[Option<Value>]) -> Result<Vec<Vec<Value>>> {
-    let get = |i: usize| pos.get(i).cloned().flatten();
-    let (e, a, v, tx) = (get(0), get(1), get(2), get(3));
-    let e_id = match &e {
+/// The entity and attribute ids of a pattern's first two positions (`None` where free), or `None`
+/// when a bound one names no entity or attribute, so the pattern matches nothing.
+fn entity_and_attr(
+    view: &View<'_>,
+    pos: &[Option<Value>],
+) -> Result<Option<(Option<EntityId>, Option<AttrId>)>> {
+    let e = match pos.first().and_then(Option::as_ref) {
         Some(x) => match entity_of(view, x)? {
             Some(id) => Some(id),
-            None => return Ok(Vec::new()),
+            None => return Ok(None),
         },
         None => None,
     };
-    let a_id = match &a {
+    let a = match pos.get(1).and_then(Option::as_ref) {
         Some(x) => match attr_of(view, x) {
             Some(id) => Some(id),
-            None => return Ok(Vec::new()),
+            None => return Ok(None),
         },
         None => None,
+    };
+    Ok(Some((e, a)))
+}
+
+/// Every datom `[e a v tx]` matching the given positions (`None`: free).
+pub fn matches(view: &View<'_>, pos: &[Option<Value>]) -> Result<Vec<Vec<Value>>> {
+    let get = |i: usize| pos.get(i).cloned().flatten();
+    let (v, tx) = (get(2), get(3));
+    let Some((e_id, a_id)) = entity_and_attr(view, pos)? else {
+        return Ok(Vec::new());
     };
     // A lookup ref in value position of a ref attribute names an entity.
     let v = match (&v, a_id.and_then(|id| view.schema().by_id(id))) {
@@ -752,19 +764,8 @@ fn at_matches(
     dim: &crate::Keyword,
 ) -> Result<Vec<Vec<Value>>> {
     let get = |i: usize| pos.get(i).cloned().flatten();
-    let e = match get(0) {
-        Some(x) => match entity_of(view, &x)? {
-            Some(id) => Some(id),
-            None => return Ok(Vec::new()),
-        },
-        None => None,
-    };
-    let a = match get(1) {
-        Some(x) => match attr_of(view, &x) {
-            Some(id) => Some(id),
-            None => return Ok(Vec::new()),
-        },
-        None => None,
+    let Some((e, a)) = entity_and_attr(view, pos)? else {
+        return Ok(Vec::new());
     };
     let (v, tx, t) = (get(2), get(3), get(4));
     let mut out = Vec::new();
@@ -808,19 +809,8 @@ fn at_range_matches(
     if (lo.is_none() && hi.is_none()) || (get(0).is_some() && get(1).is_none()) {
         return Ok(None);
     }
-    let e = match get(0) {
-        Some(x) => match entity_of(view, &x)? {
-            Some(id) => Some(id),
-            None => return Ok(Some(Vec::new())),
-        },
-        None => None,
-    };
-    let a = match get(1) {
-        Some(x) => match attr_of(view, &x) {
-            Some(id) => Some(id),
-            None => return Ok(Some(Vec::new())),
-        },
-        None => None,
+    let Some((e, a)) = entity_and_attr(view, pos)? else {
+        return Ok(Some(Vec::new()));
     };
     let mut txs = Vec::new();
     for r in view.dim_range(dim, lo, hi)? {
