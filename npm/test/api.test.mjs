@@ -70,6 +70,11 @@ test('transact with JS data or EDN; report; reads; entity ids follow written ord
   assert.deepEqual(Object.keys(r), ['tx', 'txInstant', 'tempids', 'txData']);
   assert.equal({ ...r }.txData.length, 7);
   assert.equal(structuredClone(r).txData.length, 7);
+  // A value nested as deep as storage allows is readable back from the report too.
+  let deep = 1;
+  for (let i = 0; i < 127; i++) deep = [deep];
+  const deepReport = new Database({ clock: null }).transact([{ 'a/deep': deep }]);
+  assert.deepEqual(deepReport.txData.find((d) => d.a === ':a/deep').v, deep);
   const other = new Database({ schema, clock: null });
   const odd = other.transact([{ ':db/id': '__proto__', 'person/name': 'Proto' }]);
   assert.equal(Object.getPrototypeOf(odd.tempids), Object.prototype);

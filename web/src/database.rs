@@ -155,29 +155,27 @@ fn datoms_to_js(ds: &[Datom]) -> JsValue {
 pub fn decode_tx_data(hex: &str) -> Result<JsValue, JsValue> {
     let bytes =
         from_hex(hex).ok_or_else(|| js_error(&Error::Type("txDataHex is not hex".into())))?;
-    let (value, _) = dfdb_core::codec::decode_value(&bytes).js()?;
-    let Value::Vector(rows) = value else {
-        return Err(js_error(&Error::Type(
-            "txDataHex is not a report's datoms".into(),
-        )));
-    };
     let malformed = || js_error(&Error::Type("txDataHex holds a malformed datom".into()));
     let out = Array::new();
-    for row in &rows {
-        let Value::Vector(fields) = row else {
-            return Err(malformed());
+    let mut rest = bytes.as_slice();
+    while !rest.is_empty() {
+        let mut field = || -> Result<Value, JsValue> {
+            let (v, n) = dfdb_core::codec::decode_value(rest).js()?;
+            rest = rest.get(n..).unwrap_or(&[]);
+            Ok(v)
         };
-        let [Value::Int(e), Value::Keyword(a), v, Value::Int(tx), Value::Bool(added)] =
-            fields.as_slice()
+        let (e, a, v, tx, added) = (field()?, field()?, field()?, field()?, field()?);
+        let (Value::Int(e), Value::Keyword(a), Value::Int(tx), Value::Bool(added)) =
+            (e, a, tx, added)
         else {
             return Err(malformed());
         };
         out.push(&datom_to_js(&Datom {
-            e: *e as u64,
-            a: a.clone(),
-            v: v.clone(),
-            tx: *tx as u64,
-            added: *added,
+            e: e as u64,
+            a,
+            v,
+            tx: tx as u64,
+            added,
         }));
     }
     Ok(out.into())
@@ -231,9 +229,20 @@ fn report_to_js(r: &TxReport) -> JsValue {
         }
         flat.into()
     };
-    let rows = r.tx_data.iter().map(Datom::to_value).collect();
+    // Each datom as five values one after another (no enclosing collection, so a value may nest
+    // as deep as the codec allows anywhere else).
     let mut bytes = Vec::new();
-    dfdb_core::codec::encode_value(&Value::Vector(rows), &mut bytes);
+    for d in &r.tx_data {
+        for field in [
+            Value::Int(d.e as i64),
+            Value::Keyword(d.a.clone()),
+            d.v.clone(),
+            Value::Int(d.tx as i64),
+            Value::Bool(d.added),
+        ] {
+            dfdb_core::codec::encode_value(&field, &mut bytes);
+        }
+    }
     Array::of4(
         &eid_to_js(r.tx),
         &JsValue::from_f64(r.tx_instant as f64),
