@@ -57,25 +57,26 @@ fn edn_or_js(v: &JsValue) -> Result<Value, JsValue> {
 }
 
 thread_local! {
-    /// The last pull pattern read from EDN text, and its text: pulls in a loop repeat one pattern,
-    /// and reading it again was an eighth of a one-entity pull.
-    static LAST_PATTERN: RefCell<Option<(String, Value)>> = const { RefCell::new(None) };
+    /// The last pull pattern given as EDN text (the JS string itself) and what it reads as: pulls
+    /// in a loop repeat one pattern, and copying its text out of JS and reading it again was an
+    /// eighth of a one-entity pull. JS compares the strings (`===`), nothing is copied.
+    static LAST_PATTERN: RefCell<Option<(JsValue, Value)>> = const { RefCell::new(None) };
 }
 
 /// A pull pattern: EDN text (the last one read is kept) or JS data.
 fn pattern_of(v: &JsValue) -> Result<Value, JsValue> {
-    let Some(text) = v.as_string() else {
+    if !v.is_string() {
         return from_js(v, FromJs::default()).js();
-    };
+    }
     let cached = LAST_PATTERN.with(|last| match &*last.borrow() {
-        Some((t, value)) if *t == text => Some(value.clone()),
+        Some((text, value)) if text == v => Some(value.clone()),
         _ => None,
     });
     if let Some(value) = cached {
         return Ok(value);
     }
-    let value = read(&text)?;
-    LAST_PATTERN.with(|last| *last.borrow_mut() = Some((text, value.clone())));
+    let value = read(&v.as_string().unwrap_or_default())?;
+    LAST_PATTERN.with(|last| *last.borrow_mut() = Some((v.clone(), value.clone())));
     Ok(value)
 }
 
