@@ -22,6 +22,9 @@ struct Slot {
 /// The transaction's working state.
 pub struct Working<'v> {
     view: View<'v>,
+    /// User entity ids from here up (below the transaction ids) were never used before this
+    /// transaction: the counter passes every id a transaction names, so they hold nothing stored.
+    fresh_from: EntityId,
     slots: BTreeMap<(EntityId, AttrId), Slot>,
     /// Values asserted although already held (recorded in history for dimensioned transactions).
     again: BTreeSet<(EntityId, AttrId, Value)>,
@@ -39,10 +42,12 @@ pub struct Diff {
 }
 
 impl<'v> Working<'v> {
-    /// An empty working state reading from `view`.
-    pub fn new(view: View<'v>) -> Self {
+    /// An empty working state reading from `view`, where no entity from `fresh_from` (the entity
+    /// counter before this transaction) up to the transaction ids holds anything yet.
+    pub fn new(view: View<'v>, fresh_from: EntityId) -> Self {
         Working {
             view,
+            fresh_from,
             slots: BTreeMap::new(),
             again: BTreeSet::new(),
         }
@@ -51,9 +56,13 @@ impl<'v> Working<'v> {
     fn slot(&mut self, e: EntityId, a: AttrId) -> Result<&mut Slot> {
         if !self.slots.contains_key(&(e, a)) {
             let mut before = BTreeMap::new();
-            for d in self.view.datoms(Some(e), Some(a), None)? {
-                let d = d?;
-                before.insert(d.v, d.tx);
+            // An entity this transaction creates has nothing stored: no index probe.
+            let fresh = (self.fresh_from..crate::index::TX0).contains(&e);
+            if !fresh {
+                for d in self.view.datoms(Some(e), Some(a), None)? {
+                    let d = d?;
+                    before.insert(d.v, d.tx);
+                }
             }
             let after = before.keys().cloned().collect();
             self.slots.insert((e, a), Slot { before, after });

@@ -134,7 +134,7 @@ pub fn prepare(
         schema: &mut schema,
         batch: &mut batch,
     };
-    let mut work = Working::new(*view);
+    let mut work = Working::new(*view, counters.next_eid);
     for op in &parsed.ops {
         match op {
             Op::Schema(..) => {}
