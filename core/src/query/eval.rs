@@ -2,8 +2,9 @@
 //!
 //! Clauses are not run in written order: [`super::plan`] picks, at each step, the cheapest clause
 //! given what is bound, and predicates and functions run as soon as their inputs are bound. Patterns
-//! whose entity or value is bound by the relation are answered by one index lookup per distinct
-//! binding (an index nested-loop join); others are scanned once and hash-joined.
+//! whose entity or value is bound by the relation are answered by index lookups per binding (an
+//! index nested-loop join; on current views through [`super::direct`], which may merge-join a
+//! sorted column instead, see [`super::merge`]); others are scanned once and hash-joined.
 
 use super::ast::*;
 use super::functions::call;
