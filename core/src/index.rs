@@ -418,17 +418,27 @@ pub fn decode_dim_index(key: &[u8]) -> Result<(Value, EntityId)> {
     Ok((v, tx))
 }
 
-/// The AVET keys of attribute `a` with values in `[lo, hi]`.
-pub fn avet_range(a: AttrId, lo: Option<&Value>, hi: Option<&Value>) -> KeyRange {
+/// The keys under `prefix` (built anew by each call) whose next component is a value in
+/// `[lo, hi]`, either bound optional.
+pub fn value_bounds(
+    prefix: impl Fn() -> Prefix,
+    lo: Option<&Value>,
+    hi: Option<&Value>,
+) -> KeyRange {
     let start = match lo {
-        Some(l) => Prefix::new(space::AVET).a(a).v(l).bytes(),
-        None => Prefix::new(space::AVET).a(a).bytes(),
+        Some(l) => prefix().v(l).bytes(),
+        None => prefix().bytes(),
     };
     let end = match hi {
-        Some(h) => Prefix::new(space::AVET).a(a).v(h).range().end,
-        None => Prefix::new(space::AVET).a(a).range().end,
+        Some(h) => prefix().v(h).range().end,
+        None => prefix().range().end,
     };
     KeyRange { start, end }
+}
+
+/// The AVET keys of attribute `a` with values in `[lo, hi]`.
+pub fn avet_range(a: AttrId, lo: Option<&Value>, hi: Option<&Value>) -> KeyRange {
+    value_bounds(|| Prefix::new(space::AVET).a(a), lo, hi)
 }
 
 /// The key of an attribute's datom count.

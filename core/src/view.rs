@@ -5,8 +5,8 @@
 //! index so that each (entity, attribute, value) shows its last operation at or before that point.
 
 use crate::index::{
-    avet_range, decode_current, decode_history, decode_log, space, EntityId, Index, Prefix,
-    RawDatom,
+    avet_range, decode_current, decode_history, decode_log, space, value_bounds, EntityId, Index,
+    Prefix, RawDatom,
 };
 use crate::schema::{AttrId, Schema};
 use crate::storage::{Direction, KeyRange, ReadStorage, Visitor};
@@ -293,18 +293,11 @@ impl<'a> View<'a> {
         hi: Option<&Value>,
     ) -> Result<impl Iterator<Item = Result<(Value, EntityId)>> + 'a> {
         let dim = Value::Keyword(dim.clone());
-        let start = match lo {
-            Some(l) => Prefix::new(space::DIM_INDEX).v(&dim).v(l).bytes(),
-            None => Prefix::new(space::DIM_INDEX).v(&dim).bytes(),
-        };
-        let end = match hi {
-            Some(h) => Prefix::new(space::DIM_INDEX).v(&dim).v(h).range().end,
-            None => Prefix::new(space::DIM_INDEX).v(&dim).range().end,
-        };
+        let range = value_bounds(|| Prefix::new(space::DIM_INDEX).v(&dim), lo, hi);
         let view = *self;
         Ok(self
             .store
-            .scan(KeyRange { start, end }, Direction::Forward)?
+            .scan(range, Direction::Forward)?
             .map(|r| r.and_then(|(k, _)| crate::index::decode_dim_index(&k)))
             .filter(move |r| r.as_ref().map_or(true, |(_, tx)| view.passes(*tx))))
     }
