@@ -11,7 +11,7 @@
 //!
 //! [`ReadStorage::visit`]: crate::storage::ReadStorage::visit
 
-use super::eval::{entity_of, extend_row, Slot};
+use super::eval::{datom_row, entity_of, extend_row, Slot};
 use super::merge;
 use super::rel::Rel;
 use crate::index::{avet_range, decode_current, id_at, space, Index, Prefix};
@@ -148,12 +148,7 @@ pub fn eval(
                 return Ok(true);
             }
             matched += 1;
-            let values = [
-                Value::Int(de as i64),
-                attr_value.clone(),
-                dv,
-                Value::Int(dtx as i64),
-            ];
+            let values = datom_row(de, &attr_value, dv, dtx);
             out.extend(extend_row(row, &values, fresh, width));
             Ok(true)
         })?;

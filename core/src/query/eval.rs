@@ -748,13 +748,13 @@ fn range_matches(
 }
 
 fn datom_values(view: &View<'_>, d: &RawDatom) -> Result<Vec<Value>> {
-    let a = view.schema().attr(d.a)?.ident.clone();
-    Ok(alloc::vec![
-        Value::Int(d.e as i64),
-        Value::Keyword(a),
-        d.v.clone(),
-        Value::Int(d.tx as i64),
-    ])
+    let a = Value::Keyword(view.schema().attr(d.a)?.ident.clone());
+    Ok(datom_row(d.e, &a, d.v.clone(), d.tx).into())
+}
+
+/// A datom as the values of a pattern's positions `[e a v tx]`.
+pub(super) fn datom_row(e: EntityId, a: &Value, v: Value, tx: EntityId) -> [Value; 4] {
+    [Value::Int(e as i64), a.clone(), v, Value::Int(tx as i64)]
 }
 
 /// `[e a v :at/dim t]`: every visible assertion (current or not) made by a transaction that

@@ -8,7 +8,7 @@
 //! costs less than thousands of descents. Entities are read from the key bytes; only entries of
 //! wanted entities are decoded. Rows come out in the order per-row probes would give.
 
-use super::eval::extend_row;
+use super::eval::{datom_row, extend_row};
 use super::rel::Rel;
 use crate::codec::put_u64;
 use crate::index::{decode_current, id_at, space, EntityId, Index, Prefix};
@@ -99,12 +99,7 @@ pub fn join(
         if walk.tx.is_some_and(|t| *t != Value::Int(tx as i64)) {
             return Ok(true);
         }
-        let values = [
-            Value::Int(e as i64),
-            walk.attr_value.clone(),
-            v,
-            Value::Int(tx as i64),
-        ];
+        let values = datom_row(e, walk.attr_value, v, tx);
         found.push((e, values));
         Ok(true)
     })?;
