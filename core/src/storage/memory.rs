@@ -1,5 +1,5 @@
 //! In-memory storage: a `BTreeMap` shared copy-on-write with its snapshots, keyed by
-//! [`Key`](super::memory_key::Key) (byte order, its first sixteen bytes inline).
+//! [`Key`](super::memory_key::Key) (byte order, short keys inline).
 
 use super::memory_key::Key;
 use super::{BatchOp, Direction, EntryIter, KeyRange, ReadStorage, Storage, Visitor, WriteBatch};
@@ -81,7 +81,7 @@ struct MemorySnapshot {
 }
 
 fn get(map: &Map, key: &[u8]) -> Result<Option<Vec<u8>>> {
-    Ok(map.get(&Key::new(key.to_vec())).cloned())
+    Ok(map.get(&Key::from_slice(key)).cloned())
 }
 
 fn scan(map: &Map, range: KeyRange, direction: Direction) -> EntryIter<'_> {
