@@ -59,6 +59,19 @@ export function dfdbError(kind, message) {
   return e;
 }
 
+/**
+ * A read's result as the engine hands it over: most results come as JSON text behind a tag
+ * character (`J`: the value, `S`: a `Set`'s members), parsed here in one call instead of being
+ * built piece by piece across the wasm boundary; a result JSON cannot carry exactly (bigints,
+ * `Date`s, bytes, nested sets, maps with non-keyword keys) comes as the value itself, and is
+ * never a string (see web/src/json.rs).
+ */
+const result = (r) => {
+  if (typeof r !== 'string') return r;
+  const value = JSON.parse(r.slice(1));
+  return r.charCodeAt(0) === 83 /* S */ ? new Set(value) : value;
+};
+
 /** The read methods shared by a database and its views; `at` selects the point in time. */
 class Reader {
   /** @internal */
@@ -72,7 +85,7 @@ class Reader {
   }
 
   q(query, ...inputs) {
-    return this._raw().q(query, inputs, this._at());
+    return result(this._raw().q(query, inputs, this._at()));
   }
 
   qEdn(query, ...inputs) {
@@ -84,7 +97,7 @@ class Reader {
   }
 
   pull(pattern, eid) {
-    return this._raw().pull(pattern, eid, this._at());
+    return result(this._raw().pull(pattern, eid, this._at()));
   }
 
   pullEdn(pattern, eid) {
@@ -92,7 +105,7 @@ class Reader {
   }
 
   pullMany(pattern, eids) {
-    return this._raw().pullMany(pattern, eids, this._at());
+    return result(this._raw().pullMany(pattern, eids, this._at()));
   }
 
   pullManyEdn(pattern, eids) {
@@ -100,7 +113,7 @@ class Reader {
   }
 
   entity(eid) {
-    return this._raw().entity(eid, this._at());
+    return result(this._raw().entity(eid, this._at()));
   }
 
   entityEdn(eid) {

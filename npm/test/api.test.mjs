@@ -31,6 +31,48 @@ test('values out: numbers, BigInt, Date, keywords, sets, maps, bytes, uuids', ()
   assert.equal(v[':c'], 'x');
 });
 
+test('query, pull and entity results are the values readEdn gives, JSON-shaped or not', () => {
+  // Reads hand most results over as JSON text (web/src/json.rs) and the rest as values built one
+  // by one; both must give exactly the documented mapping, which readEdn applies to the same EDN.
+  const values = [
+    '"plain"', '"quote \\" backslash \\\\ newline \\n tab \\t nul \\u0000 bell \\u0007 é 😀"', ':kw/x',
+    '0', '-7', '9007199254740991', '-9007199254740991', '9007199254740992', '-9007199254740993',
+    '1.5', '-0.0', '1.0E300', '1.0E-300', '##Inf', '##NaN', 'true', 'false',
+    '#inst "2020-01-02T03:04:05.006Z"', '#uuid "6ba7b810-9dad-11d1-80b4-00c04fd430c8"',
+    '#dfdb/bytes "0aff"', '\\c', '[1 "x" :k [2.5]]', '[1 #inst "2020-01-01T00:00:00Z"]', '[9007199254740993]',
+  ];
+  for (const text of values) {
+    const db = new Database({ clock: null });
+    db.transact(`[{:db/id 1 :v ${text} :w 1}]`);
+    const expected = readEdn(`{:v ${text} :w 1}`);
+    const same = (actual, want, what) => {
+      if (typeof want === 'number' && Number.isNaN(want)) assert.ok(Number.isNaN(actual), what);
+      else assert.deepEqual(actual, want, what);
+      if (want === 0) assert.equal(Object.is(actual, -0), Object.is(want, -0), `${what}: sign of zero`);
+    };
+    const pulled = db.pull('[:v :w]', 1);
+    same(pulled[':v'], expected[':v'], `pull ${text}`);
+    assert.deepEqual(Object.keys(pulled), [':v', ':w']);
+    same(db.entity(1)[':v'], expected[':v'], `entity ${text}`);
+    same(db.pullMany('[:v]', [1])[0][':v'], expected[':v'], `pullMany ${text}`);
+    const rows = db.q('[:find ?v ?w :where [?e :v ?v] [?e :w ?w]]');
+    assert.ok(rows instanceof Set, `q ${text}`);
+    const [row] = [...rows];
+    same(row[0], expected[':v'], `q ${text}`);
+    same(db.q('[:find ?v . :where [_ :v ?v]]'), expected[':v'], `q scalar ${text}`);
+    assert.deepEqual(db.q('[:find [?w ...] :where [_ :w ?w]]'), [1]);
+  }
+  // Maps JSON has no object form for: non-keyword keys, and a "__proto__" key.
+  const db = new Database({ clock: null });
+  assert.deepEqual(db.q('[:find ?m . :in ?m]', new Map([[1, 2]])), new Map([[1, 2]]));
+  const proto = db.q('[:find ?m . :in ?m]', new Map([['__proto__', 1]]));
+  assert.ok(proto instanceof Map && proto.get('__proto__') === 1);
+  assert.deepEqual(db.q('[:find ?m . :in ?m]', { a: 1 }), { ':a': 1 });
+  assert.deepEqual(db.q('[:find ?s . :in ?s]', new Set([1, 2])), new Set([1, 2]));
+  assert.deepEqual(db.q('[:find ?s . :in ?s]', [new Set([1])]), [new Set([1])]);
+  assert.equal(db.pull('[:v]', 42), null);
+});
+
 test('values in: the keyword rule, integral numbers, BigInt, Date, Set, Map, Uint8Array', () => {
   assert.equal(toEdn({ 'person/name': 'Ann', ':person/age': 31 }), '{:person/age 31, :person/name "Ann"}');
   assert.equal(toEdn([':a/b', 'a/b', ':not a keyword', ':']), '[:a/b "a/b" ":not a keyword" ":"]');

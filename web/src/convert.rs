@@ -35,7 +35,7 @@ use std::sync::Arc;
 use wasm_bindgen::{JsCast, JsValue};
 
 /// The largest integer a JS number holds exactly.
-const MAX_SAFE: i64 = (1 << 53) - 1;
+pub const MAX_SAFE: i64 = (1 << 53) - 1;
 
 /// An integer as a JS number, or a BigInt beyond 2^53.
 pub fn int_to_js(i: i64) -> JsValue {
@@ -163,7 +163,7 @@ impl Out {
 
 /// Whether a map key can be an object key without colliding: keywords (as `":ns/name"`) and
 /// strings that do not start with `:`. `__proto__` never (it would set the prototype).
-fn is_object_key(k: &Value) -> bool {
+pub fn is_object_key(k: &Value) -> bool {
     match k {
         Value::Keyword(_) => true,
         Value::Str(s) => !s.starts_with(':') && &**s != "__proto__",

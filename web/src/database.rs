@@ -3,6 +3,7 @@
 
 use crate::convert::{eid_to_js, from_js, int_to_js, kw_to_js, to_js, FromJs};
 use crate::error::{js_error, IntoJs};
+use crate::json;
 use crate::storage::{Journal, JournalStorage};
 use dfdb_core::db::tx_input_from_value;
 use dfdb_core::live::LiveDiff;
@@ -144,6 +145,15 @@ pub fn datom_to_js(d: &Datom) -> JsValue {
     set(&o, "tx", &eid_to_js(d.tx));
     set(&o, "added", &JsValue::from_bool(d.added));
     o.into()
+}
+
+/// A read's result for `js/database.js`: its JSON text when it has one (see `json`), else the
+/// JS value itself — never a string then, so the caller tells them apart by `typeof`.
+fn result_to_js(v: &Value) -> JsValue {
+    match json::encode(v) {
+        Some(text) => JsValue::from_str(&text),
+        None => to_js(v),
+    }
 }
 
 fn datoms_to_js(ds: &[Datom]) -> JsValue {
@@ -480,10 +490,10 @@ impl RawDatabase {
             // `{:query Q :as-of {dimension instant …}}`: the engine reads it as a whole.
             return self
                 .with_db(|db| db.query(&query, &args))
-                .map(|v| to_js(&v));
+                .map(|v| result_to_js(&v));
         }
         self.with_view(&at, |view| q_on(view, &query, &args))
-            .map(|v| to_js(&v))
+            .map(|v| result_to_js(&v))
     }
 
     /// Runs a query with EDN-text inputs; returns the result as EDN text.
@@ -521,7 +531,7 @@ impl RawDatabase {
         let pattern = pattern_of(&pattern)?;
         let eid = from_js(&eid, FromJs::default()).js()?;
         self.with_view(&at, |view| pull::pull(&view, &pattern, &eid))
-            .map(|v| to_js(&v))
+            .map(|v| result_to_js(&v))
     }
 
     /// Pulls with EDN text for pattern and entity; returns EDN text.
@@ -546,7 +556,7 @@ impl RawDatabase {
             .map(|e| from_js(e, FromJs::default()).js())
             .collect::<Result<Vec<_>, _>>()?;
         self.with_view(&at, |view| pull::pull_many(&view, &pattern, &eids))
-            .map(|v| to_js(&v))
+            .map(|v| result_to_js(&v))
     }
 
     /// Pulls with EDN text for the pattern and the vector of entities; returns EDN text.
@@ -564,7 +574,7 @@ impl RawDatabase {
     pub fn entity(&self, eid: JsValue, at: JsValue) -> Result<JsValue, JsValue> {
         let eid = from_js(&eid, FromJs::default()).js()?;
         self.with_view(&at, |view| entity_of(&view, &eid))
-            .map(|e| e.as_ref().map_or(JsValue::NULL, to_js))
+            .map(|e| e.as_ref().map_or(JsValue::NULL, result_to_js))
     }
 
     /// [`RawDatabase::entity`] with EDN text in and out (`nil` when absent).

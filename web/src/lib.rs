@@ -13,6 +13,7 @@
 pub mod convert;
 pub mod database;
 pub mod error;
+pub mod json;
 pub mod storage;
 
 pub use database::RawDatabase;
