@@ -1,7 +1,7 @@
 //! A query run in a loop on people20k, for a profiler (`perf record`), without criterion's
 //! analysis around it: `cargo build --profile bench -p dfdb-core --example profile_query`, then
 //! `perf record -g $CARGO_TARGET_DIR/release/examples/profile_query q4 300`.
-//! Queries: q2, q3, q4 (default), qpred1, as in `benches/query.rs`.
+//! Queries: q1, q2, q3, q4 (default), qpred1, as in `benches/query.rs`.
 
 #[path = "../benches/common/mod.rs"]
 mod common;
@@ -16,6 +16,7 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(300);
     let q = match which.as_str() {
+        "q1" => r#"[:find ?e :where [?e :name "Ivan"]]"#,
         "q2" => r#"[:find ?e ?a :where [?e :name "Ivan"] [?e :age ?a]]"#,
         "q3" => r#"[:find ?e ?a :where [?e :name "Ivan"] [?e :age ?a] [?e :sex :male]]"#,
         "qpred1" => r#"[:find ?e ?s :where [?e :salary ?s] [(> ?s 50000)]]"#,

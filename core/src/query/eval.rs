@@ -245,8 +245,10 @@ pub fn eval_clause(ctx: &mut Ctx<'_>, clause: &Clause, rel: Rel) -> Result<Rel> 
         Clause::Pred { name, args } => {
             let view = ctx.source("$").ok();
             let mut out = Vec::with_capacity(rel.rows.len());
+            let slots = Args::new(&rel.vars, args);
+            let mut vals = Vec::with_capacity(args.len());
             for row in rel.rows {
-                let vals = args_of(&rel.vars, &row, args)?;
+                slots.fill(&row, &mut vals)?;
                 if call_fn(view.as_ref(), name.as_str(), &vals)?.is_truthy() {
                     out.push(row);
                 }
@@ -331,17 +333,59 @@ fn join_vars(declared: Option<&[Var]>, body: &[Clause], rel: &Rel) -> Vec<Var> {
 
 /// The values of `args` in `row` (constants as themselves).
 pub fn args_of(vars: &[Var], row: &[Value], args: &[Term]) -> Result<Vec<Value>> {
-    args.iter()
-        .map(|t| match t {
-            Term::Var(v) => vars
-                .iter()
-                .position(|x| x == v)
-                .and_then(|i| row.get(i).cloned())
-                .ok_or_else(|| err!(Parse, "variable {} is not bound", v.as_str())),
-            Term::Const(c) => Ok(c.clone()),
-            Term::Blank => Err(Error::parse("_ cannot be a function argument")),
-        })
-        .collect()
+    let mut out = Vec::with_capacity(args.len());
+    Args::new(vars, args).fill(row, &mut out)?;
+    Ok(out)
+}
+
+/// A function call's arguments resolved once against a relation's columns, so that each row
+/// costs only the copies of its values (no name lookups, no allocation).
+pub struct Args<'a> {
+    slots: Vec<ArgSlot<'a>>,
+}
+
+enum ArgSlot<'a> {
+    Col(usize),
+    Const(&'a Value),
+    /// An error only when a row is evaluated: with no rows, nothing is called.
+    Unbound(&'a Var),
+    Blank,
+}
+
+impl<'a> Args<'a> {
+    pub fn new(vars: &[Var], args: &'a [Term]) -> Self {
+        let slots = args
+            .iter()
+            .map(|t| match t {
+                Term::Var(v) => match vars.iter().position(|x| x == v) {
+                    Some(i) => ArgSlot::Col(i),
+                    None => ArgSlot::Unbound(v),
+                },
+                Term::Const(c) => ArgSlot::Const(c),
+                Term::Blank => ArgSlot::Blank,
+            })
+            .collect();
+        Args { slots }
+    }
+
+    /// Replaces `out`'s contents with the arguments' values in `row`.
+    pub fn fill(&self, row: &[Value], out: &mut Vec<Value>) -> Result<()> {
+        out.clear();
+        for s in &self.slots {
+            out.push(match s {
+                ArgSlot::Col(i) => row
+                    .get(*i)
+                    .cloned()
+                    .ok_or_else(|| err!(Parse, "a row is shorter than its relation"))?,
+                ArgSlot::Const(c) => (*c).clone(),
+                ArgSlot::Unbound(v) => {
+                    return Err(err!(Parse, "variable {} is not bound", v.as_str()))
+                }
+                ArgSlot::Blank => return Err(Error::parse("_ cannot be a function argument")),
+            });
+        }
+        Ok(())
+    }
 }
 
 /// Calls a function, giving database-reading functions (`get-else`, `get-some`, `missing?`) the view.
@@ -424,8 +468,10 @@ fn eval_fn(
     let mut vars = rel.vars.clone();
     vars.extend(new_vars.iter().cloned());
     let mut rows = Vec::new();
+    let slots = Args::new(&rel.vars, args);
+    let mut vals = Vec::with_capacity(args.len());
     for row in &rel.rows {
-        let vals = args_of(&rel.vars, row, args)?;
+        slots.fill(row, &mut vals)?;
         let result = call_fn(view.as_ref(), name.as_str(), &vals)?;
         if result.is_nil() {
             continue;

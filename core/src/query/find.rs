@@ -75,14 +75,28 @@ pub fn shape(ctx: &mut Ctx<'_>, q: &Query, rel: Rel) -> Result<Value> {
             })
             .collect();
         if let Some(cols) = cols {
+            // The relation is ours: when the find names its columns in order, each row becomes
+            // its tuple as is; otherwise the values are moved out (cloned only when a column is
+            // named twice).
+            let width = rel.vars.len();
+            let identity = cols.len() == width && cols.iter().enumerate().all(|(i, c)| i == *c);
+            let distinct = cols.iter().collect::<HashSet<_>>().len() == cols.len();
             let mut tuples = Vec::with_capacity(rel.rows.len());
-            for row in &rel.rows {
-                let t: Option<Vec<Value>> = cols.iter().map(|c| row.get(*c).cloned()).collect();
+            for mut row in rel.rows {
+                let t = if identity && row.len() == width {
+                    Some(row)
+                } else if distinct {
+                    cols.iter()
+                        .map(|c| row.get_mut(*c).map(|v| core::mem::replace(v, Value::Nil)))
+                        .collect()
+                } else {
+                    cols.iter().map(|c| row.get(*c).cloned()).collect()
+                };
                 tuples.push(Value::Vector(
                     t.ok_or_else(|| err!(Parse, "find variable is not bound"))?,
                 ));
             }
-            return Ok(Value::Set(tuples.into_iter().collect()));
+            return Ok(Value::Set(sorted_set(tuples)));
         }
     }
     let has_agg = elems.iter().any(|e| matches!(e, FindElem::Agg { .. }));
@@ -133,6 +147,34 @@ pub fn shape(ctx: &mut Ctx<'_>, q: &Query, rel: Rel) -> Result<Value> {
             .and_then(|r| r.into_iter().next())
             .unwrap_or(Value::Nil),
     })
+}
+
+/// The set of `tuples`. Sorting is most of the cost of a large result, and comparing two tuples
+/// follows a pointer into each; when every tuple starts with an integer (an entity id, usually),
+/// they are sorted by that integer, held beside each tuple, and compared whole only on ties. The
+/// set's own build then finds them already in order.
+fn sorted_set(mut tuples: Vec<Value>) -> BTreeSet<Value> {
+    let lead = |t: &Value| match t {
+        Value::Vector(xs) => match xs.first() {
+            Some(Value::Int(i)) => Some(*i),
+            _ => None,
+        },
+        _ => None,
+    };
+    let leads: Option<Vec<i64>> = tuples.iter().map(lead).collect();
+    match leads {
+        Some(leads) => {
+            let mut keyed: Vec<(i64, Value)> = leads.into_iter().zip(tuples).collect();
+            keyed.sort_unstable_by(|(a, x), (b, y)| a.cmp(b).then_with(|| x.cmp(y)));
+            keyed.dedup_by(|(a, x), (b, y)| a == b && x == y);
+            keyed.into_iter().map(|(_, t)| t).collect()
+        }
+        None => {
+            tuples.sort_unstable();
+            tuples.dedup();
+            tuples.into_iter().collect()
+        }
+    }
 }
 
 /// One result row as a map under `:keys`/`:strs`/`:syms` names.
