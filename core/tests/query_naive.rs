@@ -680,7 +680,8 @@ fn gen_query(bytes: Vec<u8>) -> Query {
         let mut seen = BTreeSet::new();
         for _ in 0..1 + ch.pick(3) {
             let v = pick_var(&mut ch);
-            if seen.insert(v.clone()) {
+            // Now and then a variable twice: `[:find ?a ?a]` is legal and keeps both columns.
+            if seen.insert(v.clone()) || ch.one_in(4) {
                 find.push(Find::Var(v));
             }
         }
