@@ -5,6 +5,7 @@
 //! (`wasm-bindgen-test`).
 
 use dfdb_core::codec::{decode_key, encode_key};
+use dfdb_core::value::Uuid;
 use dfdb_core::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -98,11 +99,11 @@ fn values() -> Vec<(&'static str, Value)> {
         ("str/starts-with?", Value::sym("str/starts-with?")),
         (
             "#uuid \"00000000-0000-0000-0000-000000000000\"",
-            Value::Uuid(0),
+            Value::Uuid(Uuid::new(0)),
         ),
         (
             "#uuid \"f81d4fae-7dec-11d0-a765-00a0c91e6bf6\"",
-            Value::Uuid(0xf81d4fae_7dec_11d0_a765_00a0c91e6bf6),
+            Value::Uuid(Uuid::new(0xf81d4fae_7dec_11d0_a765_00a0c91e6bf6)),
         ),
         ("#bytes \"\"", bytes(&[])),
         ("#bytes \"00ff\"", bytes(&[0x00, 0xff])),

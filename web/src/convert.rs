@@ -108,7 +108,7 @@ impl Out {
             Value::Char(c) => JsValue::from_str(c.encode_utf8(&mut [0; 4])),
             Value::Keyword(k) => self.cached(v, || kw_to_js(k)),
             Value::Symbol(s) => JsValue::from_str(s.as_str()),
-            Value::Uuid(u) => JsValue::from_str(&uuid_text(*u)),
+            Value::Uuid(u) => JsValue::from_str(&uuid_text(u.get())),
             Value::Bytes(b) => Uint8Array::from(&b[..]).into(),
             Value::Ref(r) => eid_to_js(*r),
             Value::Vector(xs) | Value::List(xs) => {
@@ -199,7 +199,7 @@ pub fn to_tagged(v: &Value) -> JsValue {
         Value::Char(c) => pair("char", JsValue::from_str(c.encode_utf8(&mut [0; 4]))),
         Value::Keyword(k) => pair("kw", JsValue::from_str(k.as_str())),
         Value::Symbol(s) => pair("sym", JsValue::from_str(s.as_str())),
-        Value::Uuid(u) => pair("uuid", JsValue::from_str(&uuid_text(*u))),
+        Value::Uuid(u) => pair("uuid", JsValue::from_str(&uuid_text(u.get()))),
         Value::Bytes(b) => {
             let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
             pair("bytes", JsValue::from_str(&hex))

@@ -70,7 +70,7 @@ fn value(v: &Value, out: &mut String) -> Option<()> {
             out.push('"');
         }
         Value::Symbol(s) => string(s.as_str(), out),
-        Value::Uuid(u) => string(&uuid_text(*u), out),
+        Value::Uuid(u) => string(&uuid_text(u.get()), out),
         Value::Vector(xs) | Value::List(xs) => seq(xs.iter(), out)?,
         Value::Map(m) => map(m, out)?,
         Value::Inst(_) | Value::Bytes(_) | Value::Set(_) => return None,

@@ -15,7 +15,7 @@
 //! | `0x10` | map | varint entry count, key, value, … (keys ascending) |
 
 use super::{malformed, too_deep, Reader, MAX_DEPTH};
-use crate::value::{Keyword, Symbol, CANONICAL_NAN_BITS};
+use crate::value::{Keyword, Symbol, Uuid, CANONICAL_NAN_BITS};
 use crate::{Result, Value};
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::string::String;
@@ -75,7 +75,7 @@ pub fn encode_value(v: &Value, out: &mut Vec<u8>) {
         Value::Symbol(s) => text(SYMBOL, s.as_str().as_bytes(), out),
         Value::Uuid(u) => {
             out.push(UUID);
-            out.extend_from_slice(&u.to_be_bytes());
+            out.extend_from_slice(&u.get().to_be_bytes());
         }
         Value::Bytes(b) => text(BYTES, b, out),
         Value::Ref(r) => {
@@ -183,7 +183,7 @@ fn decode(r: &mut Reader<'_>, depth: usize) -> Result<Value> {
         }
         KEYWORD => Value::Keyword(Keyword::new(&read_text(r)?)),
         SYMBOL => Value::Symbol(Symbol::new(&read_text(r)?)),
-        UUID => Value::Uuid(u128::from_be_bytes(r.array()?)),
+        UUID => Value::Uuid(Uuid::new(u128::from_be_bytes(r.array()?))),
         BYTES => {
             let n = read_len(r)?;
             Value::Bytes(Arc::from(r.take(n)?))

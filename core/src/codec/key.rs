@@ -1,7 +1,7 @@
 //! The order-preserving, prefix-free key encoding. Layout: see [`crate::codec`].
 
 use super::{malformed, number, too_deep, Reader, MAX_DEPTH};
-use crate::value::{Keyword, Symbol};
+use crate::value::{Keyword, Symbol, Uuid};
 use crate::{Result, Value};
 use alloc::borrow::Cow;
 use alloc::collections::{BTreeMap, BTreeSet};
@@ -55,7 +55,7 @@ pub fn encode_key(v: &Value, out: &mut Vec<u8>) {
         Value::Symbol(s) => escaped(TAG_SYMBOL, s.as_str().as_bytes(), out),
         Value::Uuid(u) => {
             out.push(TAG_UUID);
-            out.extend_from_slice(&u.to_be_bytes());
+            out.extend_from_slice(&u.get().to_be_bytes());
         }
         Value::Bytes(b) => escaped(TAG_BYTES, b, out),
         Value::Ref(r) => {
@@ -123,7 +123,7 @@ fn decode(r: &mut Reader<'_>, depth: usize) -> Result<Value> {
         }
         TAG_KEYWORD => Value::Keyword(Keyword::new(utf8(&unescape(r)?)?)),
         TAG_SYMBOL => Value::Symbol(Symbol::new(utf8(&unescape(r)?)?)),
-        TAG_UUID => Value::Uuid(u128::from_be_bytes(r.array()?)),
+        TAG_UUID => Value::Uuid(Uuid::new(u128::from_be_bytes(r.array()?))),
         TAG_BYTES => Value::Bytes(Arc::from(&*unescape(r)?)),
         TAG_REF => Value::Ref(u64::from_be_bytes(r.array()?)),
         TAG_VECTOR | TAG_LIST | TAG_SET | TAG_MAP => collection(tag, r, depth)?,
@@ -311,7 +311,7 @@ mod tests {
             Value::Inst(i64::MAX),
             Value::Char('\0'),
             Value::Char('\u{10FFFF}'),
-            Value::Uuid(u128::MAX),
+            Value::Uuid(Uuid::new(u128::MAX)),
             Value::Ref(0),
             Value::Ref(u64::MAX),
         ] {

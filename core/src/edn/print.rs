@@ -105,7 +105,7 @@ fn write_atom(v: &Value, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         Value::Uuid(u) => {
             let h = |shift: u32, width: usize| {
                 let mask = (1u128 << (width * 4)) - 1;
-                (*u >> shift) & mask
+                (u.get() >> shift) & mask
             };
             write!(
                 f,

@@ -8,6 +8,7 @@ use alloc::vec::Vec;
 
 use super::lex::{parse_hex, parse_uuid, Atom};
 use super::{inst, limit, snippet, value_snippet, ReadOptions};
+use crate::value::Uuid;
 use crate::{Error, Result, Value};
 
 /// A tag the reader knows.
@@ -428,7 +429,7 @@ impl<'a> Reader<'a> {
             }),
             (Tag::Inst, _) => Err(bad("an RFC 3339 string")),
             (Tag::Uuid, Value::Str(s)) => parse_uuid(s)
-                .map(Value::Uuid)
+                .map(|u| Value::Uuid(Uuid::new(u)))
                 .ok_or_else(|| self.error_at(at, format!("invalid #uuid `\"{}\"`", snippet(s)))),
             (Tag::Uuid, _) => Err(bad("a string")),
             (Tag::Bytes, Value::Str(s)) => parse_hex(s)

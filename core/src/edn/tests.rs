@@ -8,6 +8,7 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::testing::readable::arb_value;
+use crate::value::Uuid;
 use crate::ErrorKind;
 
 fn r(s: &str) -> Value {
@@ -250,7 +251,7 @@ fn tags() {
     );
     assert_eq!(
         r("#uuid \"F81D4FAE-7DEC-11D0-A765-00A0C91E6BF6\""),
-        Value::Uuid(0xf81d4fae_7dec_11d0_a765_00a0c91e6bf6)
+        Value::Uuid(Uuid::new(0xf81d4fae_7dec_11d0_a765_00a0c91e6bf6))
     );
     assert_eq!(r("#dfdb/ref 42"), Value::Ref(42));
     assert_eq!(r("#dfdb/ref 18446744073709551615"), Value::Ref(u64::MAX));
@@ -486,11 +487,11 @@ fn prints_atoms() {
         (Value::kw("a/b"), ":a/b"),
         (Value::sym("?x"), "?x"),
         (
-            Value::Uuid(0xf81d4fae_7dec_11d0_a765_00a0c91e6bf6),
+            Value::Uuid(Uuid::new(0xf81d4fae_7dec_11d0_a765_00a0c91e6bf6)),
             "#uuid \"f81d4fae-7dec-11d0-a765-00a0c91e6bf6\"",
         ),
         (
-            Value::Uuid(1),
+            Value::Uuid(Uuid::new(1)),
             "#uuid \"00000000-0000-0000-0000-000000000001\"",
         ),
         (Value::Ref(42), "#dfdb/ref 42"),
@@ -525,7 +526,7 @@ fn round_trips_extremes() {
         Value::Inst(i64::MIN),
         Value::Inst(253_402_300_800_000),
         Value::Ref(u64::MAX),
-        Value::Uuid(u128::MAX),
+        Value::Uuid(Uuid::new(u128::MAX)),
         Value::str("\u{10FFFF}\u{FFFF}\u{2028}"),
         Value::Char('\u{10FFFF}'),
         Value::Char('\u{2028}'),

@@ -124,7 +124,7 @@ pub fn arb_scalar() -> impl Strategy<Value = Value> {
         1 => prop_oneof![select(vec!['\0', 'a', '\u{1F600}']), any::<char>()].prop_map(Value::Char),
         1 => arb_text().prop_map(|s| Value::kw(&s)),
         1 => arb_text().prop_map(|s| Value::sym(&s)),
-        1 => prop_oneof![0u128..3, any::<u128>()].prop_map(Value::Uuid),
+        1 => prop_oneof![0u128..3, any::<u128>()].prop_map(|u| Value::Uuid(crate::value::Uuid::new(u))),
         1 => arb_bytes().prop_map(|b| Value::Bytes(Arc::from(b))),
         1 => prop_oneof![0u64..3, any::<u64>()].prop_map(Value::Ref),
     ]

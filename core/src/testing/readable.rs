@@ -95,7 +95,7 @@ pub fn arb_atom() -> impl Strategy<Value = Value> {
         any::<char>().prop_map(Value::Char),
         arb_name().prop_map(|n| Value::kw(&n)),
         arb_name().prop_map(|n| Value::sym(&n)),
-        any::<u128>().prop_map(Value::Uuid),
+        any::<u128>().prop_map(|u| Value::Uuid(crate::value::Uuid::new(u))),
         vec(any::<u8>(), 0..12).prop_map(|b| Value::Bytes(Arc::from(b))),
         prop_oneof![any::<u64>(), Just(u64::MAX), 0u64..1000].prop_map(Value::Ref),
     ]
