@@ -232,7 +232,6 @@ fn pull_entity_inner(
 ) -> Result<Option<BTreeMap<Value, Value>>> {
     let mut out: BTreeMap<Value, Value> = BTreeMap::new();
     let eid = Value::Int(e as i64);
-    let explicit: BTreeSet<&Keyword> = spec.attrs.iter().map(|a| &a.attr).collect();
     // With a wildcard or two forward attributes or more, one read of the entity serves them all
     // (one index seek instead of one per attribute); a single attribute is read on its own, so a
     // large cardinality-many attribute the pattern does not ask for is not read.
@@ -241,12 +240,23 @@ fn pull_entity_inner(
         .iter()
         .filter(|a| a.attr.as_str() != "db/id" && reverse_of(&a.attr).is_none())
         .count();
-    let mut by_attr: Option<BTreeMap<u32, Vec<Value>>> = None;
+    // The entity's values by attribute, in attribute order (the order of its `EAVT` entries).
+    let mut by_attr: Option<Vec<(u32, Vec<Value>)>> = None;
     let mut has_datoms = None;
     if spec.wildcard || forward >= 2 {
-        let mut grouped: BTreeMap<u32, Vec<Value>> = BTreeMap::new();
+        let mut grouped: Vec<(u32, Vec<Value>)> = Vec::with_capacity(spec.attrs.len().max(4));
         for d in view.entity_datoms(e)? {
-            grouped.entry(d.a).or_default().push(d.v);
+            match grouped.last_mut() {
+                Some((a, values)) if *a == d.a => values.push(d.v),
+                Some((a, _)) if *a > d.a => {
+                    // Out of attribute order (not the case for index reads): keep it sorted.
+                    match grouped.binary_search_by_key(&d.a, |(a, _)| *a) {
+                        Ok(i) => grouped[i].1.push(d.v),
+                        Err(i) => grouped.insert(i, (d.a, alloc::vec![d.v])),
+                    }
+                }
+                _ => grouped.push((d.a, alloc::vec![d.v])),
+            }
         }
         has_datoms = Some(!grouped.is_empty());
         by_attr = Some(grouped);
@@ -255,13 +265,13 @@ fn pull_entity_inner(
         if !grouped.is_empty() {
             out.insert(Value::kw("db/id"), eid.clone());
         }
-        let attrs: Vec<u32> = grouped.keys().copied().collect();
-        for a in attrs {
-            let attr = view.schema().attr(a)?;
+        let explicit: BTreeSet<&Keyword> = spec.attrs.iter().map(|a| &a.attr).collect();
+        for (a, values) in grouped.iter_mut() {
+            let attr = view.schema().attr(*a)?;
             if explicit.contains(&attr.ident) {
                 continue;
             }
-            let values = grouped.remove(&a).unwrap_or_default();
+            let values = core::mem::take(values);
             let v = shape_values(view, attr, values, &Sub::Plain, spec, path, depth)?;
             if let Some(v) = v {
                 out.insert(Value::Keyword(attr.ident.clone()), v);
@@ -284,7 +294,12 @@ fn pull_entity_inner(
                 None => None,
                 Some(attr) => {
                     let mut values: Vec<Value> = match &by_attr {
-                        Some(grouped) => grouped.get(&attr.id).cloned().unwrap_or_default(),
+                        Some(grouped) => grouped
+                            .binary_search_by_key(&attr.id, |(a, _)| *a)
+                            .ok()
+                            .and_then(|i| grouped.get(i))
+                            .map(|(_, values)| values.clone())
+                            .unwrap_or_default(),
                         None => view
                             .datoms(Some(e), Some(attr.id), None)?
                             .map(|d| d.map(|d| d.v))

@@ -381,7 +381,7 @@ impl<'a> View<'a> {
     pub fn entity_datoms(&self, e: EntityId) -> Result<Vec<RawDatom>> {
         if self.is_current() {
             // Entries lent, not copied: pull and entity reads come here for every entity.
-            let mut out = Vec::new();
+            let mut out = Vec::with_capacity(8);
             let prefix = Prefix::new(space::EAVT).e(e);
             self.store.visit(prefix.range(), &mut |k, _| {
                 out.push(decode_current(Index::Eavt, k)?);
