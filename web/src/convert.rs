@@ -240,15 +240,40 @@ const MAX_DEPTH: usize = edn::ReadOptions::DEFAULT_MAX_DEPTH;
 
 /// A keyword from a string written with or without its colon, if it reads as one.
 pub fn keyword_from(s: &str) -> Option<Keyword> {
-    let text = if s.starts_with(':') {
-        s.to_string()
-    } else {
-        format!(":{s}")
-    };
-    match edn::read(&text) {
-        Ok(Value::Keyword(k)) => Some(k),
-        _ => None,
-    }
+    // Tx-data names the same few attributes in every map, and the EDN reader is the costliest
+    // step of reading one: the answers for recent names are remembered.
+    KEYWORDS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some(k) = cache.get(s) {
+            return k.clone();
+        }
+        let text = if s.starts_with(':') {
+            s.to_string()
+        } else {
+            format!(":{s}")
+        };
+        let k = match edn::read(&text) {
+            Ok(Value::Keyword(k)) => Some(k),
+            _ => None,
+        };
+        if s.len() <= CACHED_NAME_MAX {
+            if cache.len() >= CACHED_NAMES {
+                cache.clear();
+            }
+            cache.insert(s.to_string(), k.clone());
+        }
+        k
+    })
+}
+
+/// Names longer than this are not remembered by [`keyword_from`].
+const CACHED_NAME_MAX: usize = 128;
+/// [`keyword_from`] remembers at most this many names (then starts over).
+const CACHED_NAMES: usize = 1024;
+
+thread_local! {
+    static KEYWORDS: std::cell::RefCell<HashMap<String, Option<Keyword>>> =
+        std::cell::RefCell::new(HashMap::new());
 }
 
 /// A JS string as a value: a keyword when it starts with `:` and reads as one, else a string.

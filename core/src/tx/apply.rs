@@ -111,15 +111,24 @@ impl<'v> Working<'v> {
             if !seen.insert(e) {
                 continue;
             }
-            let mut attrs: BTreeSet<AttrId> = BTreeSet::new();
+            // One read of the entity loads the slot of every attribute it holds (not yet
+            // loaded), instead of one index seek per attribute.
+            let mut held: BTreeMap<AttrId, BTreeMap<Value, EntityId>> = BTreeMap::new();
             for d in self.view.datoms(Some(e), None, None)? {
-                attrs.insert(d?.a);
+                let d = d?;
+                held.entry(d.a).or_default().insert(d.v, d.tx);
             }
-            attrs.extend(
-                self.slots
-                    .range((e, 0)..=(e, AttrId::MAX))
-                    .map(|((_, a), _)| *a),
-            );
+            for (a, before) in held {
+                self.slots.entry((e, a)).or_insert_with(|| Slot {
+                    after: before.keys().cloned().collect(),
+                    before,
+                });
+            }
+            let attrs: Vec<AttrId> = self
+                .slots
+                .range((e, 0)..=(e, AttrId::MAX))
+                .map(|((_, a), _)| *a)
+                .collect();
             for a in attrs {
                 let attr = schema.attr(a)?;
                 if attr.is_component {
