@@ -297,17 +297,26 @@ fn from_js_at(v: &JsValue, opts: FromJs, depth: usize) -> Result<Value, Error> {
             "JS data nested deeper than {MAX_DEPTH} levels"
         )));
     }
-    if v.is_null() || v.is_undefined() {
-        return Ok(Value::Nil);
-    }
-    if let Some(b) = v.as_bool() {
-        return Ok(Value::Bool(b));
-    }
+    // Each check below is a call into JS: the common kinds (numbers, strings, arrays, plain
+    // objects) are tried first. The kinds are disjoint, so the order changes no answer.
     if let Some(f) = v.as_f64() {
         return Ok(number_value(f));
     }
     if let Some(s) = v.as_string() {
         return Ok(string_value(&s));
+    }
+    let next = depth + 1;
+    if Array::is_array(v) {
+        return array_value(v, opts, next);
+    }
+    if is_plain_object(v) {
+        return object_value(v, opts, next);
+    }
+    if v.is_null() || v.is_undefined() {
+        return Ok(Value::Nil);
+    }
+    if let Some(b) = v.as_bool() {
+        return Ok(Value::Bool(b));
     }
     if v.is_bigint() {
         let text = BigInt::unchecked_from_js_ref(v)
@@ -318,15 +327,6 @@ fn from_js_at(v: &JsValue, opts: FromJs, depth: usize) -> Result<Value, Error> {
             .parse::<i64>()
             .map(Value::Int)
             .map_err(|_| type_error(format!("{text}n does not fit in a 64-bit integer")));
-    }
-    let next = depth + 1;
-    if Array::is_array(v) {
-        let a = Array::unchecked_from_js_ref(v);
-        let mut out = Vec::with_capacity(a.length() as usize);
-        for x in a.iter() {
-            out.push(from_js_at(&x, opts, next)?);
-        }
-        return Ok(Value::Vector(out));
     }
     if let Some(d) = v.dyn_ref::<Date>() {
         let ms = d.get_time();
@@ -373,20 +373,47 @@ fn from_js_at(v: &JsValue, opts: FromJs, depth: usize) -> Result<Value, Error> {
         return Ok(map_value(entries, opts));
     }
     if v.is_object() && !v.is_function() {
-        let mut entries = Vec::new();
-        for pair in Object::entries(Object::unchecked_from_js_ref(v)).iter() {
-            let pair: Array = Array::unchecked_from_js(pair);
-            let key = pair.get(0).as_string().unwrap_or_default();
-            let k = keyword_from(&key)
-                .ok_or_else(|| Error::parse(format!("object key {key:?} is not a keyword name")))?;
-            entries.push((Value::Keyword(k), from_js_at(&pair.get(1), opts, next)?));
-        }
-        return Ok(map_value(entries, opts));
+        // Any other object (one without `Object.prototype`, or a class instance) reads as a
+        // plain object, by its own enumerable properties.
+        return object_value(v, opts, next);
     }
     Err(type_error(format!(
         "a JS {} has no dfdb value",
         v.js_typeof().as_string().unwrap_or_default()
     )))
+}
+
+fn array_value(v: &JsValue, opts: FromJs, depth: usize) -> Result<Value, Error> {
+    let a = Array::unchecked_from_js_ref(v);
+    let mut out = Vec::with_capacity(a.length() as usize);
+    for x in a.iter() {
+        out.push(from_js_at(&x, opts, depth)?);
+    }
+    Ok(Value::Vector(out))
+}
+
+fn object_value(v: &JsValue, opts: FromJs, depth: usize) -> Result<Value, Error> {
+    let mut entries = Vec::new();
+    for pair in Object::entries(Object::unchecked_from_js_ref(v)).iter() {
+        let pair: Array = Array::unchecked_from_js(pair);
+        let key = pair.get(0).as_string().unwrap_or_default();
+        let k = keyword_from(&key)
+            .ok_or_else(|| Error::parse(format!("object key {key:?} is not a keyword name")))?;
+        entries.push((Value::Keyword(k), from_js_at(&pair.get(1), opts, depth)?));
+    }
+    Ok(map_value(entries, opts))
+}
+
+/// Whether `v`'s prototype is `Object.prototype` (an object literal, `JSON.parse` output).
+fn is_plain_object(v: &JsValue) -> bool {
+    if !v.is_object() {
+        return false;
+    }
+    OBJECT_PROTOTYPE.with(|proto| JsValue::from(Object::get_prototype_of(v)) == *proto)
+}
+
+thread_local! {
+    static OBJECT_PROTOTYPE: JsValue = Object::get_prototype_of(&Object::new()).into();
 }
 
 /// A JS number: a long when integral and within 64 bits, else a double.
