@@ -82,6 +82,15 @@ test('values in: the keyword rule, integral numbers, BigInt, Date, Set, Map, Uin
   assert.equal(toEdn(new Map([['k', 1]])), '{"k" 1}');
   assert.equal(toEdn(new Uint8Array([1, 2])), '#dfdb/bytes "0102"');
   assert.equal(toEdn(null), 'nil');
+  assert.equal(toEdn(undefined), 'nil');
+  assert.equal(toEdn([true, false, null]), '[true false nil]');
+  // Objects without Object.prototype read as plain objects too.
+  const bare = Object.create(null);
+  bare['a/b'] = 1;
+  assert.equal(toEdn(bare), '{:a/b 1}');
+  class Point { constructor() { this.x = 1; } }
+  assert.equal(toEdn(new Point()), '{:x 1}');
+  assert.equal(toEdn(JSON.parse('{"k": [1, {"n": "s"}]}')), '{:k [1 {:n "s"}]}');
   assert.throws(() => toEdn(2n ** 64n), { kind: 'type' });
   assert.throws(() => toEdn({ 'not a keyword': 1 }), { kind: 'parse' });
 });
