@@ -27,23 +27,52 @@ const MAX_DEPTH: usize = 64;
 
 /// Pulls `pattern` for the entity `eid` (an id, or a lookup ref): a map, or `Nil` if it has nothing.
 pub fn pull(view: &View<'_>, pattern: &Value, eid: &Value) -> Result<Value> {
-    let spec = parse_pattern(pattern)?;
-    let Some(e) = resolve(view, eid)? else {
-        return Ok(Value::Nil);
-    };
-    let mut path = BTreeSet::new();
-    Ok(pull_entity(view, &spec, e, &mut path, 0)?
-        .map(Value::Map)
-        .unwrap_or(Value::Nil))
+    pull_pattern(view, &Pattern::parse(pattern)?, eid)
 }
 
 /// Pulls `pattern` for each of `eids`, in order.
 pub fn pull_many(view: &View<'_>, pattern: &Value, eids: &[Value]) -> Result<Value> {
-    let spec = parse_pattern(pattern)?;
+    pull_many_pattern(view, &Pattern::parse(pattern)?, eids)
+}
+
+/// A pull pattern read once, to pull with many times (reading one costs about as much as pulling
+/// a small entity).
+///
+/// ```
+/// use dfdb_core::{Database, Value, edn, pull::{pull_pattern, Pattern}};
+/// let mut db = Database::in_memory();
+/// db.transact_edn(r#"[{:name "Ivan"} {:name "Oleg"}]"#).unwrap();
+/// let names = Pattern::parse(&edn::read("[:name]").unwrap()).unwrap();
+/// let p = pull_pattern(&db.view(), &names, &Value::Int(2)).unwrap();
+/// assert_eq!(p, edn::read(r#"{:name "Oleg"}"#).unwrap());
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pattern(Spec);
+
+impl Pattern {
+    /// Reads a pattern (see the module docs); fails with kind `parse` on a malformed one.
+    pub fn parse(pattern: &Value) -> Result<Pattern> {
+        parse_pattern(pattern).map(Pattern)
+    }
+}
+
+/// [`pull`] with a pattern already read.
+pub fn pull_pattern(view: &View<'_>, pattern: &Pattern, eid: &Value) -> Result<Value> {
+    let Some(e) = resolve(view, eid)? else {
+        return Ok(Value::Nil);
+    };
+    let mut path = BTreeSet::new();
+    Ok(pull_entity(view, &pattern.0, e, &mut path, 0)?
+        .map(Value::Map)
+        .unwrap_or(Value::Nil))
+}
+
+/// [`pull_many`] with a pattern already read.
+pub fn pull_many_pattern(view: &View<'_>, pattern: &Pattern, eids: &[Value]) -> Result<Value> {
     let mut out = Vec::with_capacity(eids.len());
     for eid in eids {
         let m = match resolve(view, eid)? {
-            Some(e) => pull_entity(view, &spec, e, &mut BTreeSet::new(), 0)?
+            Some(e) => pull_entity(view, &pattern.0, e, &mut BTreeSet::new(), 0)?
                 .map(Value::Map)
                 .unwrap_or(Value::Nil),
             None => Value::Nil,
@@ -92,6 +121,8 @@ enum Sub {
 #[derive(Clone, Debug, PartialEq)]
 struct AttrSpec {
     attr: Keyword,
+    /// The forward attribute when `attr` is a reverse ref (`:a/_b` → `:a/b`).
+    reverse: Option<Keyword>,
     alias: Option<Value>,
     limit: Option<usize>,
     default: Option<Value>,
@@ -137,6 +168,7 @@ fn parse_pattern(p: &Value) -> Result<Spec> {
 impl AttrSpec {
     fn plain(attr: Keyword) -> Self {
         AttrSpec {
+            reverse: reverse_of(&attr),
             attr,
             alias: None,
             limit: None,
@@ -238,7 +270,7 @@ fn pull_entity_inner(
     let forward = spec
         .attrs
         .iter()
-        .filter(|a| a.attr.as_str() != "db/id" && reverse_of(&a.attr).is_none())
+        .filter(|a| a.attr.as_str() != "db/id" && a.reverse.is_none())
         .count();
     // The entity's values by attribute, in attribute order (the order of its `EAVT` entries).
     let mut by_attr: Option<Vec<(u32, Vec<Value>)>> = None;
@@ -287,8 +319,8 @@ fn pull_entity_inner(
             out.insert(key, eid.clone());
             continue;
         }
-        let value = if let Some(fwd) = reverse_of(&a.attr) {
-            pull_reverse(view, a, &fwd, e, spec, path, depth)?
+        let value = if let Some(fwd) = &a.reverse {
+            pull_reverse(view, a, fwd, e, spec, path, depth)?
         } else {
             match view.schema().get(&a.attr) {
                 None => None,

@@ -61,24 +61,26 @@ thread_local! {
     /// The last pull pattern given as EDN text (the JS string itself) and what it reads as: pulls
     /// in a loop repeat one pattern, and copying its text out of JS and reading it again was an
     /// eighth of a one-entity pull. JS compares the strings (`===`), nothing is copied.
-    static LAST_PATTERN: RefCell<Option<(JsValue, Value)>> = const { RefCell::new(None) };
+    static LAST_PATTERN: RefCell<Option<(JsValue, Rc<pull::Pattern>)>> = const { RefCell::new(None) };
 }
 
 /// A pull pattern: EDN text (the last one read is kept) or JS data.
-fn pattern_of(v: &JsValue) -> Result<Value, JsValue> {
+fn pattern_of(v: &JsValue) -> Result<Rc<pull::Pattern>, JsValue> {
     if !v.is_string() {
-        return from_js(v, FromJs::default()).js();
+        let value = from_js(v, FromJs::default()).js()?;
+        return pull::Pattern::parse(&value).map(Rc::new).js();
     }
     let cached = LAST_PATTERN.with(|last| match &*last.borrow() {
-        Some((text, value)) if text == v => Some(value.clone()),
+        Some((text, pattern)) if text == v => Some(Rc::clone(pattern)),
         _ => None,
     });
-    if let Some(value) = cached {
-        return Ok(value);
+    if let Some(pattern) = cached {
+        return Ok(pattern);
     }
     let value = read(&v.as_string().unwrap_or_default())?;
-    LAST_PATTERN.with(|last| *last.borrow_mut() = Some((v.clone(), value.clone())));
-    Ok(value)
+    let pattern = Rc::new(pull::Pattern::parse(&value).js()?);
+    LAST_PATTERN.with(|last| *last.borrow_mut() = Some((v.clone(), Rc::clone(&pattern))));
+    Ok(pattern)
 }
 
 /// Reads a JS argument that must be EDN text.
@@ -427,6 +429,10 @@ impl RawDatabase {
         at: &JsValue,
         f: impl FnOnce(View<'_>) -> Result<R, Error>,
     ) -> Result<R, JsValue> {
+        if at.is_undefined() {
+            // The database itself (one call into JS instead of two property reads).
+            return self.with_db(|db| f(db.view()));
+        }
         let as_of = get(at, "asOf");
         let since = get(at, "since");
         let point = |t: &JsValue| time_point(t);
@@ -530,7 +536,7 @@ impl RawDatabase {
     pub fn pull(&self, pattern: JsValue, eid: JsValue, at: JsValue) -> Result<JsValue, JsValue> {
         let pattern = pattern_of(&pattern)?;
         let eid = from_js(&eid, FromJs::default()).js()?;
-        self.with_view(&at, |view| pull::pull(&view, &pattern, &eid))
+        self.with_view(&at, |view| pull::pull_pattern(&view, &pattern, &eid))
             .map(|v| result_to_js(&v))
     }
 
@@ -555,7 +561,7 @@ impl RawDatabase {
             .iter()
             .map(|e| from_js(e, FromJs::default()).js())
             .collect::<Result<Vec<_>, _>>()?;
-        self.with_view(&at, |view| pull::pull_many(&view, &pattern, &eids))
+        self.with_view(&at, |view| pull::pull_many_pattern(&view, &pattern, &eids))
             .map(|v| result_to_js(&v))
     }
 
