@@ -15,7 +15,7 @@
 //! assert_eq!(p, edn::read(r#"{:name "Ivan"}"#).unwrap());
 //! ```
 
-use crate::index::EntityId;
+use crate::index::{EntityId, RawDatom};
 use crate::schema::{reverse_of, Attribute};
 use crate::view::View;
 use crate::{err, Error, Keyword, Result, Value};
@@ -61,7 +61,7 @@ pub fn pull_pattern(view: &View<'_>, pattern: &Pattern, eid: &Value) -> Result<V
     let Some(e) = resolve(view, eid)? else {
         return Ok(Value::Nil);
     };
-    let mut path = BTreeSet::new();
+    let mut path = Vec::new();
     Ok(pull_entity(view, &pattern.0, e, &mut path, 0)?
         .map(Value::Map)
         .unwrap_or(Value::Nil))
@@ -70,9 +70,11 @@ pub fn pull_pattern(view: &View<'_>, pattern: &Pattern, eid: &Value) -> Result<V
 /// [`pull_many`] with a pattern already read.
 pub fn pull_many_pattern(view: &View<'_>, pattern: &Pattern, eids: &[Value]) -> Result<Value> {
     let mut out = Vec::with_capacity(eids.len());
+    // The entities being pulled, outermost first (cycle detection); empty between entities.
+    let mut path = Vec::new();
     for eid in eids {
         let m = match resolve(view, eid)? {
-            Some(e) => pull_entity(view, &pattern.0, e, &mut BTreeSet::new(), 0)?
+            Some(e) => pull_entity(view, &pattern.0, e, &mut path, 0)?
                 .map(Value::Map)
                 .unwrap_or(Value::Nil),
             None => Value::Nil,
@@ -243,15 +245,15 @@ fn pull_entity(
     view: &View<'_>,
     spec: &Spec,
     e: EntityId,
-    path: &mut BTreeSet<EntityId>,
+    path: &mut Vec<EntityId>,
     depth: usize,
 ) -> Result<Option<BTreeMap<Value, Value>>> {
     if depth > MAX_DEPTH {
         return Err(err!(Limit, "pull nested deeper than {MAX_DEPTH} entities"));
     }
-    path.insert(e);
+    path.push(e);
     let result = pull_entity_inner(view, spec, e, path, depth);
-    path.remove(&e);
+    path.pop();
     result
 }
 
@@ -259,7 +261,7 @@ fn pull_entity_inner(
     view: &View<'_>,
     spec: &Spec,
     e: EntityId,
-    path: &mut BTreeSet<EntityId>,
+    path: &mut Vec<EntityId>,
     depth: usize,
 ) -> Result<Option<BTreeMap<Value, Value>>> {
     let mut out: BTreeMap<Value, Value> = BTreeMap::new();
@@ -272,38 +274,28 @@ fn pull_entity_inner(
         .iter()
         .filter(|a| a.attr.as_str() != "db/id" && a.reverse.is_none())
         .count();
-    // The entity's values by attribute, in attribute order (the order of its `EAVT` entries).
-    let mut by_attr: Option<Vec<(u32, Vec<Value>)>> = None;
-    let mut has_datoms = None;
+    // The entity's datoms, in attribute order (the order of its `EAVT` entries).
+    let mut datoms: Option<Vec<RawDatom>> = None;
     if spec.wildcard || forward >= 2 {
-        let mut grouped: Vec<(u32, Vec<Value>)> = Vec::with_capacity(spec.attrs.len().max(4));
-        for d in view.entity_datoms(e)? {
-            match grouped.last_mut() {
-                Some((a, values)) if *a == d.a => values.push(d.v),
-                Some((a, _)) if *a > d.a => {
-                    // Out of attribute order (not the case for index reads): keep it sorted.
-                    match grouped.binary_search_by_key(&d.a, |(a, _)| *a) {
-                        Ok(i) => grouped[i].1.push(d.v),
-                        Err(i) => grouped.insert(i, (d.a, alloc::vec![d.v])),
-                    }
-                }
-                _ => grouped.push((d.a, alloc::vec![d.v])),
-            }
+        let mut ds = view.entity_datoms(e)?;
+        if !ds.is_sorted_by_key(|d| d.a) {
+            ds.sort_by_key(|d| d.a);
         }
-        has_datoms = Some(!grouped.is_empty());
-        by_attr = Some(grouped);
+        datoms = Some(ds);
     }
-    if let (true, Some(grouped)) = (spec.wildcard, by_attr.as_mut()) {
-        if !grouped.is_empty() {
+    let has_datoms = datoms.as_ref().map(|ds| !ds.is_empty());
+    if let (true, Some(ds)) = (spec.wildcard, &datoms) {
+        if !ds.is_empty() {
             out.insert(Value::kw("db/id"), eid.clone());
         }
         let explicit: BTreeSet<&Keyword> = spec.attrs.iter().map(|a| &a.attr).collect();
-        for (a, values) in grouped.iter_mut() {
-            let attr = view.schema().attr(*a)?;
+        for group in ds.chunk_by(|x, y| x.a == y.a) {
+            let Some(first) = group.first() else { continue };
+            let attr = view.schema().attr(first.a)?;
             if explicit.contains(&attr.ident) {
                 continue;
             }
-            let values = core::mem::take(values);
+            let values = group.iter().map(|d| d.v.clone()).collect();
             let v = shape_values(view, attr, values, &Sub::Plain, spec, path, depth)?;
             if let Some(v) = v {
                 out.insert(Value::Keyword(attr.ident.clone()), v);
@@ -325,22 +317,31 @@ fn pull_entity_inner(
             match view.schema().get(&a.attr) {
                 None => None,
                 Some(attr) => {
-                    let mut values: Vec<Value> = match &by_attr {
-                        Some(grouped) => grouped
-                            .binary_search_by_key(&attr.id, |(a, _)| *a)
-                            .ok()
-                            .and_then(|i| grouped.get(i))
-                            .map(|(_, values)| values.clone())
-                            .unwrap_or_default(),
-                        None => view
-                            .datoms(Some(e), Some(attr.id), None)?
-                            .map(|d| d.map(|d| d.v))
-                            .collect::<Result<_>>()?,
+                    let held: &[RawDatom] = match &datoms {
+                        Some(ds) => {
+                            let lo = ds.partition_point(|d| d.a < attr.id);
+                            let hi = ds.partition_point(|d| d.a <= attr.id);
+                            ds.get(lo..hi).unwrap_or(&[])
+                        }
+                        None => &[],
                     };
-                    if let Some(n) = a.limit {
-                        values.truncate(n);
+                    let single = !attr.is_ref() && !attr.is_many() && a.limit != Some(0);
+                    if datoms.is_some() && single {
+                        // A plain single value: no list to build and shape.
+                        held.first().map(|d| d.v.clone())
+                    } else {
+                        let mut values: Vec<Value> = match &datoms {
+                            Some(_) => held.iter().map(|d| d.v.clone()).collect(),
+                            None => view
+                                .datoms(Some(e), Some(attr.id), None)?
+                                .map(|d| d.map(|d| d.v))
+                                .collect::<Result<_>>()?,
+                        };
+                        if let Some(n) = a.limit {
+                            values.truncate(n);
+                        }
+                        shape_values(view, attr, values, &a.sub, spec, path, depth)?
                     }
-                    shape_values(view, attr, values, &a.sub, spec, path, depth)?
                 }
             }
         };
@@ -373,7 +374,7 @@ fn shape_values(
     values: Vec<Value>,
     sub: &Sub,
     parent: &Spec,
-    path: &mut BTreeSet<EntityId>,
+    path: &mut Vec<EntityId>,
     depth: usize,
 ) -> Result<Option<Value>> {
     if values.is_empty() {
@@ -407,7 +408,7 @@ fn pull_ref(
     v: &Value,
     sub: &Sub,
     parent: &Spec,
-    path: &mut BTreeSet<EntityId>,
+    path: &mut Vec<EntityId>,
     depth: usize,
 ) -> Result<Option<Value>> {
     let Some(target) = eid_of(v) else {
@@ -455,7 +456,7 @@ fn pull_reverse(
     fwd: &Keyword,
     e: EntityId,
     parent: &Spec,
-    path: &mut BTreeSet<EntityId>,
+    path: &mut Vec<EntityId>,
     depth: usize,
 ) -> Result<Option<Value>> {
     let Some(attr) = view.schema().get(fwd) else {

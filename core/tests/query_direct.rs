@@ -39,12 +39,13 @@ const QUERIES: [&str; 16] = [
     "[:find ?e ?t :where [?e :p/tag 2 ?t] [?e :p/age ?a ?t]]",
 ];
 
-const PULLS: [&str; 5] = [
+const PULLS: [&str; 6] = [
     "[:p/name :p/age :p/tag]",
     "[* {:p/friend [:p/name :p/age]}]",
     "[(:p/tag :limit 1) :p/age (:p/missing :default 0) [:p/name :as \"n\"] [:p/name :as \"m\"]]",
     "[:p/name :p/_friend :db/id]",
     "[:db/id :p/age]",
+    "[(:p/age :limit 0) (:p/name :default \"x\") :p/tag]",
 ];
 
 #[derive(Clone, Debug)]
@@ -130,6 +131,10 @@ proptest! {
             }
             let merged = if merged.is_empty() { Value::Nil } else { Value::Map(merged) };
             prop_assert_eq!(both, merged);
+            // `:limit 0` shows nothing of a single-valued attribute, read with others or alone.
+            let none = pull(&db.view(), &read("[(:p/age :limit 0) :p/tag]").unwrap(), &e).unwrap();
+            let tags = pull(&db.view(), &read("[:p/tag]").unwrap(), &e).unwrap();
+            prop_assert_eq!(none, tags);
         }
     }
 }
