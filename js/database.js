@@ -60,13 +60,25 @@ export function dfdbError(kind, message) {
 }
 
 /**
- * A read's result as the engine hands it over: most results come as JSON text behind a tag
+ * A read's result as the engine hands it over: sets of number tuples as one `Float64Array`, most
+ * other results as JSON text behind a tag
  * character (`J`: the value, `S`: a `Set`'s members), parsed here in one call instead of being
  * built piece by piece across the wasm boundary; a result JSON cannot carry exactly (bigints,
  * `Date`s, bytes, nested sets, maps with non-keyword keys) comes as the value itself, and is
  * never a string (see web/src/json.rs).
  */
 const result = (r) => {
+  if (r instanceof Float64Array) {
+    // A set of number tuples: the width, then the values row by row (web/src/numbers.rs).
+    const width = r[0];
+    const set = new Set();
+    for (let i = 1; i < r.length; i += width) {
+      const row = [];
+      for (let j = 0; j < width; j++) row.push(r[i + j]);
+      set.add(row);
+    }
+    return set;
+  }
   if (typeof r !== 'string') return r;
   const value = JSON.parse(r.slice(1));
   return r.charCodeAt(0) === 83 /* S */ ? new Set(value) : value;

@@ -62,6 +62,13 @@ test('query, pull and entity results are the values readEdn gives, JSON-shaped o
     same(db.q('[:find ?v . :where [_ :v ?v]]'), expected[':v'], `q scalar ${text}`);
     assert.deepEqual(db.q('[:find [?w ...] :where [_ :w ?w]]'), [1]);
   }
+  // Several rows of numbers (one Float64Array): each row whole, in its own array.
+  const nums = new Database({ clock: null });
+  nums.transact('[{:db/id 1 :n 1 :f 0.5} {:db/id 2 :n -2 :f ##Inf} {:db/id 3 :n 3 :f -0.0}]');
+  const got = [...nums.q('[:find ?e ?n ?f :where [?e :n ?n] [?e :f ?f]]')].sort((x, y) => x[0] - y[0]);
+  assert.deepEqual(got, [[1, 1, 0.5], [2, -2, Infinity], [3, 3, -0]]);
+  assert.ok(Object.is(got[2][2], -0));
+  assert.deepEqual([...nums.q('[:find ?e :where [?e :n _]]')].sort(), [[1], [2], [3]]);
   // Maps JSON has no object form for: non-keyword keys, and a "__proto__" key.
   const db = new Database({ clock: null });
   assert.deepEqual(db.q('[:find ?m . :in ?m]', new Map([[1, 2]])), new Map([[1, 2]]));

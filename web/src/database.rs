@@ -149,9 +149,13 @@ pub fn datom_to_js(d: &Datom) -> JsValue {
     o.into()
 }
 
-/// A read's result for `js/database.js`: its JSON text when it has one (see `json`), else the
-/// JS value itself — never a string then, so the caller tells them apart by `typeof`.
+/// A read's result for `js/database.js`: a `Float64Array` for a set of number tuples (see
+/// `numbers`), its JSON text when it has one (see `json`), else the JS value itself — never a
+/// string or a `Float64Array` then, so the caller tells the three apart.
 fn result_to_js(v: &Value) -> JsValue {
+    if let Some(flat) = crate::numbers::flat_tuples(v) {
+        return js_sys::Float64Array::from(&flat[..]).into();
+    }
     match json::encode(v) {
         Some(text) => JsValue::from_str(&text),
         None => to_js(v),

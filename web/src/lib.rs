@@ -14,6 +14,7 @@ pub mod convert;
 pub mod database;
 pub mod error;
 pub mod json;
+pub mod numbers;
 pub mod storage;
 
 pub use database::RawDatabase;
