@@ -60,12 +60,13 @@ export function dfdbError(kind, message) {
 }
 
 /**
- * A read's result as the engine hands it over: sets of number tuples as one `Float64Array`, most
- * other results as JSON text behind a tag
+ * A read's result as the engine hands it over (web/src/database.rs `result_to_js`): a set of number
+ * tuples as one `Float64Array` (web/src/numbers.rs); most other results as JSON text behind a tag
  * character (`J`: the value, `S`: a `Set`'s members), parsed here in one call instead of being
- * built piece by piece across the wasm boundary; a result JSON cannot carry exactly (bigints,
- * `Date`s, bytes, nested sets, maps with non-keyword keys) comes as the value itself, and is
- * never a string (see web/src/json.rs).
+ * built piece by piece across the wasm boundary (web/src/json.rs); a result JSON cannot carry
+ * exactly (bigints, `Date`s, bytes, NaN and the infinities, nested sets, maps with keys other
+ * than keywords and plain strings) as the value itself, which is never a string or a
+ * `Float64Array`.
  */
 const result = (r) => {
   if (r instanceof Float64Array) {

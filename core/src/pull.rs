@@ -494,3 +494,32 @@ fn pull_reverse(
         Value::Vector(shaped)
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{edn, Database};
+
+    /// A nested pull of an entity being pulled does not take it off the recursion's path: the
+    /// recursion below still stops at it.
+    #[test]
+    fn nested_pull_of_an_ancestor_keeps_the_cycle_check() {
+        let mut db = Database::in_memory();
+        db.transact_edn(
+            "[{:db/ident :self :db/valueType :db.type/ref :db/cardinality :db.cardinality/one}
+              {:db/ident :friend :db/valueType :db.type/ref :db/cardinality :db.cardinality/one}]",
+        )
+        .expect("schema");
+        let r = db
+            .transact_edn(r#"[{:db/id "a" :name "A" :self "a" :friend "b"} {:db/id "b" :name "B" :friend "a"}]"#)
+            .expect("data");
+        let (a, b) = (r.tempids[&Value::str("a")], r.tempids[&Value::str("b")]);
+        let pattern = edn::read("[:name {:self [:name]} {:friend ...}]").expect("pattern");
+        let got = pull(&db.view(), &pattern, &Value::Int(a as i64)).expect("pull");
+        let want = edn::read(&alloc::format!(
+            r#"{{:name "A" :self {{:name "A"}} :friend {{:name "B" :friend {{:db/id {a}}}}}}}"#
+        ))
+        .expect("want");
+        assert_eq!(got, want, "(b = {b})");
+    }
+}

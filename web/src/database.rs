@@ -490,6 +490,7 @@ impl RawDatabase {
     }
 
     /// Runs a query (EDN text) with JS-data inputs for its non-`$` `:in` elements.
+    /// The result crosses in the form `result_to_js` chooses; `js/database.js` turns it into JS data.
     pub fn q(&self, query: JsValue, args: JsValue, at: JsValue) -> Result<JsValue, JsValue> {
         let query = edn_text(&query, "a query")?;
         let args = js_array(&args)
@@ -537,6 +538,7 @@ impl RawDatabase {
     }
 
     /// Pulls `pattern` (EDN text or JS data) for `eid` (an id or a lookup ref, JS data).
+    /// The result crosses in the form `result_to_js` chooses; `js/database.js` turns it into JS data.
     pub fn pull(&self, pattern: JsValue, eid: JsValue, at: JsValue) -> Result<JsValue, JsValue> {
         let pattern = pattern_of(&pattern)?;
         let eid = from_js(&eid, FromJs::default()).js()?;
@@ -553,6 +555,7 @@ impl RawDatabase {
     }
 
     /// Pulls `pattern` for each of `eids` (a JS array), in order.
+    /// The result crosses in the form `result_to_js` chooses; `js/database.js` turns it into JS data.
     #[wasm_bindgen(js_name = pullMany)]
     pub fn pull_many(
         &self,
@@ -581,6 +584,7 @@ impl RawDatabase {
     }
 
     /// Every current attribute of an entity (an id or a lookup ref), or `null`.
+    /// The result crosses in the form `result_to_js` chooses; `js/database.js` turns it into JS data.
     pub fn entity(&self, eid: JsValue, at: JsValue) -> Result<JsValue, JsValue> {
         let eid = from_js(&eid, FromJs::default()).js()?;
         self.with_view(&at, |view| entity_of(&view, &eid))
