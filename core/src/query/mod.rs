@@ -20,6 +20,7 @@ pub mod parse;
 mod plan;
 pub(crate) mod rel;
 mod rules;
+mod star;
 
 use crate::view::View;
 use crate::{err, Result, Value};
