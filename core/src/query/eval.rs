@@ -279,6 +279,18 @@ pub fn eval_clause(ctx: &mut Ctx<'_>, clause: &Clause, rel: Rel) -> Result<Rel> 
             let view = ctx.source("$").ok();
             let mut out = Vec::with_capacity(rel.rows.len());
             let slots = Args::new(&rel.vars, args);
+            if let (Some(ok), 2) = (super::functions::comparison(name.as_str()), args.len()) {
+                // `[(< ?a ?b)]` and friends, the most common predicates: compared in place.
+                for row in rel.rows {
+                    if super::functions::ordered(ok, slots.get(&row, 0)?, slots.get(&row, 1)?) {
+                        out.push(row);
+                    }
+                }
+                return Ok(Rel {
+                    vars: rel.vars,
+                    rows: out,
+                });
+            }
             let mut vals = Vec::with_capacity(args.len());
             for row in rel.rows {
                 slots.fill(&row, &mut vals)?;
@@ -404,20 +416,23 @@ impl<'a> Args<'a> {
     /// Replaces `out`'s contents with the arguments' values in `row`.
     pub fn fill(&self, row: &[Value], out: &mut Vec<Value>) -> Result<()> {
         out.clear();
-        for s in &self.slots {
-            out.push(match s {
-                ArgSlot::Col(i) => row
-                    .get(*i)
-                    .cloned()
-                    .ok_or_else(|| err!(Parse, "a row is shorter than its relation"))?,
-                ArgSlot::Const(c) => (*c).clone(),
-                ArgSlot::Unbound(v) => {
-                    return Err(err!(Parse, "variable {} is not bound", v.as_str()))
-                }
-                ArgSlot::Blank => return Err(Error::parse("_ cannot be a function argument")),
-            });
+        for i in 0..self.slots.len() {
+            out.push(self.get(row, i)?.clone());
         }
         Ok(())
+    }
+
+    /// Argument `i`'s value in `row`.
+    pub fn get<'r>(&'r self, row: &'r [Value], i: usize) -> Result<&'r Value> {
+        match self.slots.get(i) {
+            Some(ArgSlot::Col(c)) => row
+                .get(*c)
+                .ok_or_else(|| err!(Parse, "a row is shorter than its relation")),
+            Some(ArgSlot::Const(c)) => Ok(c),
+            Some(ArgSlot::Unbound(v)) => Err(err!(Parse, "variable {} is not bound", v.as_str())),
+            Some(ArgSlot::Blank) => Err(Error::parse("_ cannot be a function argument")),
+            None => Err(err!(Parse, "no argument {i}")),
+        }
     }
 }
 

@@ -95,6 +95,24 @@ pub fn is_known_fn(name: &str) -> bool {
     FUNCTIONS.contains(&name) || PREDICATES.contains(&name)
 }
 
+/// The test of an ordering comparison (`<`, `>`, `<=`, `>=`) on the `Ordering` of its arguments.
+pub fn comparison(name: &str) -> Option<fn(Ordering) -> bool> {
+    Some(match name {
+        "<" => |o| o == Ordering::Less,
+        ">" => |o| o == Ordering::Greater,
+        "<=" => |o| o != Ordering::Greater,
+        ">=" => |o| o != Ordering::Less,
+        _ => return None,
+    })
+}
+
+/// Whether `a` and `b` pass an ordering comparison. Values of different kinds (a string and a
+/// number) are not ordered by `<` and friends: the comparison is false, never an arbitrary answer
+/// from the kinds' rank.
+pub fn ordered(ok: fn(Ordering) -> bool, a: &Value, b: &Value) -> bool {
+    a.kind_rank() == b.kind_rank() && ok(compare(a, b))
+}
+
 /// Compares two values the way `<`, `min` and `max` do: numbers by value, else the total order.
 pub fn compare(a: &Value, b: &Value) -> Ordering {
     a.cmp(b)
@@ -125,11 +143,9 @@ pub fn call(name: &str, args: &[Value]) -> Result<Value> {
         if args.is_empty() {
             return Err(err!(Parse, "({name}) needs at least one argument"));
         }
-        // Values of different kinds (a string and a number) are not ordered by `<` and friends:
-        // the comparison is false, never an arbitrary answer from the kinds' rank.
-        Ok(Value::Bool(args.windows(2).all(|w| {
-            w[0].kind_rank() == w[1].kind_rank() && ok(compare(&w[0], &w[1]))
-        })))
+        Ok(Value::Bool(
+            args.windows(2).all(|w| ordered(ok, &w[0], &w[1])),
+        ))
     };
     let string = |i: usize| -> Result<String> {
         match args.get(i) {
@@ -141,10 +157,7 @@ pub fn call(name: &str, args: &[Value]) -> Result<Value> {
         "=" => Value::Bool(args.windows(2).all(|w| w[0] == w[1])),
         "==" => Value::Bool(args.windows(2).all(|w| num_eq(&w[0], &w[1]))),
         "not=" | "!=" => Value::Bool(!args.windows(2).all(|w| w[0] == w[1])),
-        "<" => chain(|o| o == Ordering::Less)?,
-        ">" => chain(|o| o == Ordering::Greater)?,
-        "<=" => chain(|o| o != Ordering::Greater)?,
-        ">=" => chain(|o| o != Ordering::Less)?,
+        "<" | ">" | "<=" | ">=" => chain(comparison(name).unwrap_or(|_| false))?,
         "zero?" | "pos?" | "neg?" => {
             arity(1)?;
             let o = match arg(0) {
