@@ -4,7 +4,8 @@
 //! given what is bound, and predicates and functions run as soon as their inputs are bound. Patterns
 //! whose entity or value is bound by the relation are answered by index lookups per binding (an
 //! index nested-loop join; on current views through [`super::direct`], which may merge-join a
-//! sorted column instead, see [`super::merge`]); others are scanned once and hash-joined.
+//! sorted column instead, see [`super::merge`], and several extensions of one bound entity read
+//! it once, see [`super::star`]); others are scanned once and hash-joined.
 
 use super::ast::*;
 use super::functions::call;
