@@ -106,51 +106,49 @@ pub fn eval_clauses(ctx: &mut Ctx<'_>, clauses: &[Clause], mut rel: Rel) -> Resu
                 return Err(unbound_error(c, &rel));
             }
         };
-        if let Some(members) = super::star::group(ctx, i, &pending, &rel) {
-            let patterns: Vec<&Pattern> = members
-                .iter()
-                .filter_map(|j| match pending.get(*j) {
-                    Some(Clause::Pattern(p)) => Some(p),
-                    _ => None,
-                })
-                .collect();
-            let shown: Vec<String> = members
-                .iter()
-                .filter_map(|j| pending.get(*j).map(|c| show_clause(c)))
-                .collect();
-            let mut taken = members;
-            taken.sort_unstable();
-            for j in taken.into_iter().rev() {
-                pending.remove(j);
-            }
-            let before = rel.rows.len();
-            rel = super::star::eval(ctx, &patterns, rel)?;
-            if let Some(trace) = ctx.trace.as_mut() {
-                trace.push(alloc::format!(
-                    "{:indent$}{} -> {} rows (from {before}, one read per entity)",
-                    "",
-                    shown.join(" + "),
-                    rel.rows.len(),
-                    indent = 2 * (ctx.depth - 1)
-                ));
-            }
-            if rel.rows.is_empty() {
-                break;
-            }
-            continue;
-        }
-        let clause = pending.remove(i);
         let before = rel.rows.len();
-        if let Clause::Pattern(p) = clause {
-            ctx.range_hint = range_hint(p, &pending, &rel);
-        }
-        rel = eval_clause(ctx, clause, rel)?;
-        ctx.range_hint = None;
+        // The clauses this step runs: the chosen one, or a group of patterns read together.
+        let ran: Vec<&Clause> = match super::star::group(ctx, i, &pending, &rel) {
+            Some(mut members) => {
+                let ran: Vec<&Clause> = members
+                    .iter()
+                    .filter_map(|j| pending.get(*j).copied())
+                    .collect();
+                let patterns: Vec<&Pattern> = ran
+                    .iter()
+                    .filter_map(|c| match c {
+                        Clause::Pattern(p) => Some(p),
+                        _ => None,
+                    })
+                    .collect();
+                members.sort_unstable();
+                for j in members.into_iter().rev() {
+                    pending.remove(j);
+                }
+                rel = super::star::eval(ctx, &patterns, rel)?;
+                ran
+            }
+            None => {
+                let clause = pending.remove(i);
+                if let Clause::Pattern(p) = clause {
+                    ctx.range_hint = range_hint(p, &pending, &rel);
+                }
+                rel = eval_clause(ctx, clause, rel)?;
+                ctx.range_hint = None;
+                alloc::vec![clause]
+            }
+        };
         if let Some(trace) = ctx.trace.as_mut() {
+            let shown: Vec<String> = ran.iter().map(|c| show_clause(c)).collect();
+            let together = if ran.len() > 1 {
+                " (one read per entity)"
+            } else {
+                ""
+            };
             trace.push(alloc::format!(
-                "{:indent$}{} -> {} rows (from {before})",
+                "{:indent$}{}{together} -> {} rows (from {before})",
                 "",
-                show_clause(clause),
+                shown.join(" + "),
                 rel.rows.len(),
                 indent = 2 * (ctx.depth - 1)
             ));
