@@ -84,21 +84,29 @@ fn get(map: &Map, key: &[u8]) -> Result<Option<Vec<u8>>> {
     Ok(map.get(&Key::from_slice(key)).cloned())
 }
 
-fn scan(map: &Map, range: KeyRange, direction: Direction) -> EntryIter<'_> {
+/// `range` as `BTreeMap::range` bounds, or `None` when it is empty (and `BTreeMap::range` would
+/// panic for a start past the end).
+fn bounds(range: KeyRange) -> Option<(Bound<Key>, Bound<Key>)> {
     if range
         .end
         .as_deref()
         .is_some_and(|end| end <= range.start.as_slice())
     {
-        // Empty range (and BTreeMap::range panics when start > end).
-        return Box::new(core::iter::empty());
+        return None;
     }
     let end = match range.end {
         Some(e) => Bound::Excluded(Key::new(e)),
         None => Bound::Unbounded,
     };
+    Some((Bound::Included(Key::new(range.start)), end))
+}
+
+fn scan(map: &Map, range: KeyRange, direction: Direction) -> EntryIter<'_> {
+    let Some(bounds) = bounds(range) else {
+        return Box::new(core::iter::empty());
+    };
     let iter = map
-        .range((Bound::Included(Key::new(range.start)), end))
+        .range(bounds)
         .map(|(k, v)| Ok((k.bytes().to_vec(), v.clone())));
     match direction {
         Direction::Forward => Box::new(iter),
@@ -107,18 +115,10 @@ fn scan(map: &Map, range: KeyRange, direction: Direction) -> EntryIter<'_> {
 }
 
 fn visit(map: &Map, range: KeyRange, f: &mut Visitor<'_>) -> Result<()> {
-    if range
-        .end
-        .as_deref()
-        .is_some_and(|end| end <= range.start.as_slice())
-    {
+    let Some(bounds) = bounds(range) else {
         return Ok(());
-    }
-    let end = match range.end {
-        Some(e) => Bound::Excluded(Key::new(e)),
-        None => Bound::Unbounded,
     };
-    for (k, v) in map.range((Bound::Included(Key::new(range.start)), end)) {
+    for (k, v) in map.range(bounds) {
         if !f(k.bytes(), v)? {
             break;
         }
