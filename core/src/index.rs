@@ -182,7 +182,7 @@ pub fn id_at(key: &[u8], at: usize) -> Result<EntityId> {
 
 /// Decodes a current-state key of `index` (tag byte included).
 pub fn decode_current(index: Index, key: &[u8]) -> Result<RawDatom> {
-    let body = key.get(1..).ok_or_else(|| err!(Io, "empty index key"))?;
+    let body = tail(key, 1)?;
     let (e, a, v, rest) = match index {
         Index::Eavt => {
             let (e, n) = get_u64(body)?;
@@ -254,9 +254,7 @@ pub fn log_key(d: &RawDatom) -> Vec<u8> {
 
 /// Decodes a [`log_key`].
 pub fn decode_log(key: &[u8]) -> Result<RawDatom> {
-    let body = key
-        .get(1..)
-        .ok_or_else(|| err!(Io, "empty transaction log key"))?;
+    let body = tail(key, 1)?;
     let (tx, n) = get_u64(body)?;
     let (a, m) = get_u32(tail(body, n)?)?;
     let (e, l) = get_u64(tail(body, n + m)?)?;
@@ -302,6 +300,7 @@ pub fn decode_history(key: &[u8]) -> Result<RawDatom> {
     Ok(RawDatom { e, a, v, tx, added })
 }
 
+/// `b` after its first `n` bytes (after the tag byte, for `n = 1`).
 fn tail(b: &[u8], n: usize) -> Result<&[u8]> {
     b.get(n..).ok_or_else(|| err!(Io, "index key truncated"))
 }
@@ -409,9 +408,7 @@ pub fn dim_index_key(dim: &crate::Keyword, value: &Value, tx: EntityId) -> Vec<u
 
 /// Decodes a [`dim_index_key`] into its value and transaction.
 pub fn decode_dim_index(key: &[u8]) -> Result<(Value, EntityId)> {
-    let body = key
-        .get(1..)
-        .ok_or_else(|| err!(Io, "empty dimension index key"))?;
+    let body = tail(key, 1)?;
     let (_, n) = decode_key(body)?;
     let (v, m) = decode_key(tail(body, n)?)?;
     let (tx, _) = get_u64(tail(body, n + m)?)?;
