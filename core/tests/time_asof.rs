@@ -175,6 +175,12 @@ fn passes(info: &TxInfo, tx: u64, m: &AsOf, ndims: usize) -> bool {
             })
 }
 
+/// The answer to query text `q` (a failure names the query).
+fn query(db: &Database, q: &str) -> Result<Value, TestCaseError> {
+    db.query(&read(q).expect("query"), &[])
+        .map_err(|e| TestCaseError::fail(format!("{q}: {e}")))
+}
+
 fn rows(v: &Value) -> BTreeSet<Value> {
     match v {
         Value::Set(s) => s.iter().cloned().collect(),
@@ -262,18 +268,14 @@ fn run(ndims: usize, txs: &[Tx], maps: &[AsOf]) -> Result<(), TestCaseError> {
             .map(|((e, a, v), _)| Value::Vector(vec![Value::Int(e as i64), Value::kw(&a), v]))
             .collect();
         let q = format!("{{:query [:find ?e ?a ?v :where [?e ?a ?v]] :as-of {bounds}}}");
-        let got = db
-            .query(&read(&q).expect("query"), &[])
-            .map_err(|e| TestCaseError::fail(format!("{q}: {e}")))?;
+        let got = query(&db, &q)?;
         prop_assert_eq!(rows(&got), want, "{}", q);
         for dim in &DIMS[..ndims] {
             let name = dim.trim_start_matches("time/");
             let q = format!(
                 "{{:query [:find ?e ?a ?v ?t :where [?e ?a ?v :at/{name} ?t]] :as-of {bounds}}}"
             );
-            let got = db
-                .query(&read(&q).expect("query"), &[])
-                .map_err(|e| TestCaseError::fail(format!("{q}: {e}")))?;
+            let got = query(&db, &q)?;
             let all = at.remove(*dim).unwrap_or_default();
             prop_assert_eq!(rows(&got), all.clone(), "{}", q);
             for (lo, hi) in [(1, 2), (2, 4), (0, 3), (5, 6)] {
@@ -284,9 +286,7 @@ fn run(ndims: usize, txs: &[Tx], maps: &[AsOf]) -> Result<(), TestCaseError> {
                     Value::Inst(lo),
                     Value::Inst(hi)
                 );
-                let got = db
-                    .query(&read(&q).expect("query"), &[])
-                    .map_err(|e| TestCaseError::fail(format!("{q}: {e}")))?;
+                let got = query(&db, &q)?;
                 let want: BTreeSet<Value> = all.iter().filter(|r| in_range(r)).cloned().collect();
                 prop_assert_eq!(rows(&got), want, "{}", q);
                 for (i, e) in ids.iter().enumerate() {
@@ -296,9 +296,7 @@ fn run(ndims: usize, txs: &[Tx], maps: &[AsOf]) -> Result<(), TestCaseError> {
                         Value::Inst(lo),
                         Value::Inst(hi)
                     );
-                    let got = db
-                        .query(&read(&q).expect("query"), &[])
-                        .map_err(|e| TestCaseError::fail(format!("{q}: {e}")))?;
+                    let got = query(&db, &q)?;
                     let want: BTreeSet<Value> = all
                         .iter()
                         .filter_map(|r| match r {
