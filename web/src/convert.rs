@@ -35,14 +35,24 @@ use std::sync::Arc;
 use wasm_bindgen::{JsCast, JsValue};
 
 /// The largest integer a JS number holds exactly.
-pub const MAX_SAFE: i64 = (1 << 53) - 1;
+const MAX_SAFE: i64 = (1 << 53) - 1;
+
+/// A long or an entity id that a JS number holds exactly (within ±(2^53 − 1)); beyond, the JS
+/// form is a `bigint`. The one statement of that rule for every way out (`to_js`, JSON, numbers).
+pub fn safe_integer(v: &Value) -> Option<i64> {
+    match v {
+        Value::Int(i) => Some(*i),
+        Value::Ref(r) => i64::try_from(*r).ok(),
+        _ => None,
+    }
+    .filter(|i| (-MAX_SAFE..=MAX_SAFE).contains(i))
+}
 
 /// An integer as a JS number, or a BigInt beyond 2^53.
 pub fn int_to_js(i: i64) -> JsValue {
-    if (-MAX_SAFE..=MAX_SAFE).contains(&i) {
-        JsValue::from_f64(i as f64)
-    } else {
-        BigInt::from(i).into()
+    match safe_integer(&Value::Int(i)) {
+        Some(i) => JsValue::from_f64(i as f64),
+        None => BigInt::from(i).into(),
     }
 }
 

@@ -13,7 +13,7 @@
 //! never a JS string (a string, keyword, symbol, char or uuid result is always encoded), so the
 //! caller can tell the two apart by `typeof`.
 
-use crate::convert::{is_object_key, uuid_text, MAX_SAFE};
+use crate::convert::{is_object_key, safe_integer, uuid_text};
 use dfdb_core::Value;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -43,16 +43,7 @@ fn value(v: &Value, out: &mut String) -> Option<()> {
     match v {
         Value::Nil => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int(i) => {
-            if !(-MAX_SAFE..=MAX_SAFE).contains(i) {
-                return None;
-            }
-            integer(*i, out);
-        }
-        Value::Ref(r) => {
-            let i = i64::try_from(*r).ok().filter(|i| *i <= MAX_SAFE)?;
-            integer(i, out);
-        }
+        Value::Int(_) | Value::Ref(_) => integer(safe_integer(v)?, out),
         Value::Float(f) => {
             if !f.is_finite() {
                 return None;

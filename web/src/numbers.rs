@@ -9,7 +9,7 @@
 //! ±(2^53 − 1) (beyond it `to_js` gives a `bigint`) or a double (any: a `Float64Array` keeps NaN,
 //! the infinities and −0). The values read back are exactly those `to_js` gives.
 
-use crate::convert::MAX_SAFE;
+use crate::convert::safe_integer;
 use dfdb_core::Value;
 
 /// The set `v`'s tuples flattened behind their width, if `v` is a non-empty set of equal-width
@@ -40,10 +40,8 @@ pub fn flat_tuples(v: &Value) -> Option<Vec<f64>> {
 
 fn number(v: &Value) -> Option<f64> {
     match v {
-        Value::Int(i) if (-MAX_SAFE..=MAX_SAFE).contains(i) => Some(*i as f64),
-        Value::Ref(r) if *r <= MAX_SAFE as u64 => Some(*r as f64),
         Value::Float(f) => Some(*f),
-        _ => None,
+        other => safe_integer(other).map(|i| i as f64),
     }
 }
 
