@@ -210,10 +210,10 @@ pub fn to_tagged(v: &Value) -> JsValue {
         Value::Keyword(k) => pair("kw", JsValue::from_str(k.as_str())),
         Value::Symbol(s) => pair("sym", JsValue::from_str(s.as_str())),
         Value::Uuid(u) => pair("uuid", JsValue::from_str(&uuid_text(u.get()))),
-        Value::Bytes(b) => {
-            let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-            pair("bytes", JsValue::from_str(&hex))
-        }
+        Value::Bytes(b) => pair(
+            "bytes",
+            JsValue::from_str(&dfdb_core::codec::hex::encode(b)),
+        ),
         Value::Ref(r) => pair("ref", BigInt::from(*r).into()),
         Value::Vector(xs) => pair("vec", seq(&mut xs.iter())),
         Value::List(xs) => pair("list", seq(&mut xs.iter())),

@@ -170,8 +170,8 @@ fn datoms_to_js(ds: &[Datom]) -> JsValue {
 /// JS layer calls this the first time a report's `txData` is read).
 #[wasm_bindgen(js_name = decodeTxData)]
 pub fn decode_tx_data(hex: &str) -> Result<JsValue, JsValue> {
-    let bytes =
-        from_hex(hex).ok_or_else(|| js_error(&Error::Type("txDataHex is not hex".into())))?;
+    let bytes = dfdb_core::codec::hex::decode(hex)
+        .ok_or_else(|| js_error(&Error::Type("txDataHex is not hex".into())))?;
     let malformed = || js_error(&Error::Type("txDataHex holds a malformed datom".into()));
     let out = Array::new();
     let mut rest = bytes.as_slice();
@@ -196,31 +196,6 @@ pub fn decode_tx_data(hex: &str) -> Result<JsValue, JsValue> {
         }));
     }
     Ok(out.into())
-}
-
-fn to_hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(char::from(DIGITS[usize::from(b >> 4)]));
-        s.push(char::from(DIGITS[usize::from(b & 15)]));
-    }
-    s
-}
-
-fn from_hex(text: &str) -> Option<Vec<u8>> {
-    let digit = |c: u8| {
-        char::from(c)
-            .to_digit(16)
-            .and_then(|d| u8::try_from(d).ok())
-    };
-    let text = text.as_bytes();
-    if text.len() % 2 != 0 {
-        return None;
-    }
-    text.chunks_exact(2)
-        .map(|p| Some(digit(p[0])? << 4 | digit(p[1])?))
-        .collect()
 }
 
 /// A transaction report as the array `[tx, txInstant (ms), tempids, txDataHex]`, which the JS
@@ -264,7 +239,7 @@ fn report_to_js(r: &TxReport) -> JsValue {
         &eid_to_js(r.tx),
         &JsValue::from_f64(r.tx_instant as f64),
         &tempids,
-        &JsValue::from_str(&to_hex(&bytes)),
+        &JsValue::from_str(&dfdb_core::codec::hex::encode(&bytes)),
     )
     .into()
 }

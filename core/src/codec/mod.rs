@@ -85,6 +85,7 @@
 #![deny(clippy::little_endian_bytes, clippy::host_endian_bytes)]
 
 mod compact;
+pub mod hex;
 mod key;
 mod number;
 #[cfg(test)]

@@ -3,7 +3,6 @@
 use alloc::format;
 use alloc::string::String;
 use alloc::sync::Arc;
-use alloc::vec::Vec;
 
 use super::read::Reader;
 use super::snippet;
@@ -312,20 +311,4 @@ pub(super) fn parse_uuid(s: &str) -> Option<u128> {
         }
     }
     Some(n)
-}
-
-/// Bytes from an even-length hex string, either case.
-pub(super) fn parse_hex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
-        return None;
-    }
-    s.as_bytes()
-        .chunks(2)
-        .map(|pair| match pair {
-            [h, l] => {
-                Some((char::from(*h).to_digit(16)? * 16 + char::from(*l).to_digit(16)?) as u8)
-            }
-            _ => None,
-        })
-        .collect()
 }

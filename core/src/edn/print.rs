@@ -119,9 +119,7 @@ fn write_atom(v: &Value, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         }
         Value::Bytes(b) => {
             f.write_str("#dfdb/bytes \"")?;
-            for byte in b.iter() {
-                write!(f, "{byte:02x}")?;
-            }
+            f.write_str(&crate::codec::hex::encode(b))?;
             f.write_char('"')
         }
         Value::Ref(id) => write!(f, "#dfdb/ref {id}"),

@@ -6,7 +6,7 @@ use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use super::lex::{parse_hex, parse_uuid, Atom};
+use super::lex::{parse_uuid, Atom};
 use super::{inst, limit, snippet, value_snippet, ReadOptions};
 use crate::value::Uuid;
 use crate::{Error, Result, Value};
@@ -432,7 +432,7 @@ impl<'a> Reader<'a> {
                 .map(|u| Value::Uuid(Uuid::new(u)))
                 .ok_or_else(|| self.error_at(at, format!("invalid #uuid `\"{}\"`", snippet(s)))),
             (Tag::Uuid, _) => Err(bad("a string")),
-            (Tag::Bytes, Value::Str(s)) => parse_hex(s)
+            (Tag::Bytes, Value::Str(s)) => crate::codec::hex::decode(s)
                 .map(|b| Value::Bytes(Arc::from(b)))
                 .ok_or_else(|| {
                     self.error_at(at, format!("invalid #dfdb/bytes hex `\"{}\"`", snippet(s)))

@@ -137,10 +137,7 @@ pub fn scalar_text(v: &Value) -> String {
             let s = v.to_string();
             s.trim_start_matches("#uuid ").trim_matches('"').to_string()
         }
-        Value::Bytes(b) => b.iter().fold(String::new(), |mut s, x| {
-            let _ = write!(s, "{x:02x}");
-            s
-        }),
+        Value::Bytes(b) => dfdb::codec::hex::encode(b),
         other => other.to_string(),
     }
 }

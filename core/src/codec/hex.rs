@@ -1,0 +1,45 @@
+//! Bytes as hex text: the form `#dfdb/bytes "0aff"` prints them in, and the form the npm package
+//! hands a transaction's datoms to JS in.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+/// `bytes` as lowercase hex, two digits a byte.
+///
+/// ```
+/// assert_eq!(dfdb_core::codec::hex::encode(&[10, 255]), "0aff");
+/// ```
+pub fn encode(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        for nibble in [b >> 4, b & 15] {
+            // A nibble is below 16: always a digit.
+            s.extend(char::from_digit(u32::from(nibble), 16));
+        }
+    }
+    s
+}
+
+/// The bytes of an even-length hex string (either case); `None` for anything else.
+///
+/// ```
+/// assert_eq!(dfdb_core::codec::hex::decode("0aFF"), Some(vec![10, 255]));
+/// assert_eq!(dfdb_core::codec::hex::decode("abc"), None);
+/// ```
+pub fn decode(text: &str) -> Option<Vec<u8>> {
+    let digit = |c: u8| {
+        char::from(c)
+            .to_digit(16)
+            .and_then(|d| u8::try_from(d).ok())
+    };
+    let text = text.as_bytes();
+    if text.len() % 2 != 0 {
+        return None;
+    }
+    text.chunks_exact(2)
+        .map(|pair| match pair {
+            [high, low] => Some(digit(*high)? << 4 | digit(*low)?),
+            _ => None,
+        })
+        .collect()
+}
