@@ -144,7 +144,7 @@ fn prepare<'v>(
     for (spec, input) in query.inputs.iter().zip(inputs) {
         match (spec, input) {
             (InSpec::Src(name), Input::Db(view)) => {
-                ctx.sources.insert(name.clone(), *view);
+                ctx.set_source(name, *view);
             }
             (InSpec::Src(name), Input::Value(v)) => {
                 return Err(err!(Type, "input {name} must be a database, got {v:?}"));
