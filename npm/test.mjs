@@ -31,7 +31,7 @@ function run(name, cmd, args, env = {}) {
 const cargo = (args) => `source scripts/env.sh && cargo ${args}`;
 const wasmEnv = { CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER: 'wasm-bindgen-test-runner' };
 
-run('node', process.execPath, ['--test', 'npm/test/vectors.test.mjs', 'npm/test/api.test.mjs', 'npm/test/readme.test.mjs']);
+run('node', process.execPath, ['--test', 'npm/test/vectors.test.mjs', 'npm/test/api.test.mjs', 'npm/test/readme.test.mjs', 'bench/node/harness.test.mjs']);
 run('types', process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', 'tsconfig.json']);
 run('wasm', 'bash', ['-c', cargo('test -p dfdb-web --target wasm32-unknown-unknown --locked')], wasmEnv);
 if (wanted('wasm') && !existsSync('/usr/bin/chromedriver')) {

@@ -13,9 +13,11 @@ const produced = new WeakSet();
 const now = () => process.hrtime.bigint();
 
 /**
- * A variant: `{ name, setup?(): state, run(state, i): any, teardown?(state), iters = 1 }`.
+ * A variant: `{ name, setup?(): state, run(state, i): any, teardown?(state), iters = 1, opsPerRun = 1 }`.
  * `setup` and `teardown` run outside the timed region (once per sample); `run` is called `iters`
- * times per sample (`i` = 0..iters-1) and the sample is the mean time per call, in ms.
+ * times per sample (`i` = 0..iters-1) and the sample is the mean time per operation, in ms: the
+ * sample's wall time over `iters × opsPerRun` (`opsPerRun` > 1 for a `run` that performs the
+ * operation several times itself, e.g. one request to another process for K runs).
  */
 export function compare(title, variants, { rounds, warmup = 1, gc = true } = {}) {
   if (!Number.isInteger(rounds) || rounds < 3) throw new Error(`${title}: at least 3 rounds`);
@@ -41,7 +43,7 @@ export function compare(title, variants, { rounds, warmup = 1, gc = true } = {})
       if (sink.length > 8) sink.shift();
       if (v.teardown) v.teardown(state);
       log.push([r, k]);
-      if (r >= 0) samples[k].push(Number(t1 - t0) / 1e6 / iters);
+      if (r >= 0) samples[k].push(Number(t1 - t0) / 1e6 / (iters * (v.opsPerRun ?? 1)));
     }
   }
   const c = Object.freeze({ title, names, rounds, warmup, samples, log: Object.freeze(log) });

@@ -17,4 +17,11 @@ assert.throws(() => ratio(forged, 'a', 'b'), /not produced by compare/);
 // Frozen: samples cannot be swapped in after the fact.
 assert.throws(() => { 'use strict'; c.samples = [[1], [2]]; });
 assert.throws(() => c.log.push([0, 0]));
+// A run performing its operation several times itself is divided by that count.
+const spin = (ms) => { const end = performance.now() + ms; while (performance.now() < end); };
+const per = compare('ops', [
+  { name: 'one', run: () => spin(2) },
+  { name: 'ten', run: () => spin(2), opsPerRun: 10 },
+], { rounds: 3, warmup: 0, gc: false });
+assert.ok(stats(per, 'ten').median < stats(per, 'one').median / 5);
 console.log('harness ok');

@@ -6,6 +6,7 @@
 //                                      # unless --out is given)
 //   npm run bench -- --only q1,q2      # some rows only (prints; writes only with --out)
 //   npm run bench -- --out FILE        # write the Markdown there
+//   npm run bench -- --no-native       # without the native (Rust, memory storage) query variants
 //
 // Every figure is the median per-operation time over interleaved rounds (after warm-up rounds that
 // are discarded), with min–max; ratios come only from harness.mjs's `ratio`, which refuses
@@ -23,6 +24,7 @@ import { Database, readEdn } from 'dfdb';
 import ds from 'datascript';
 import { people, PEOPLE } from './people20k-data.mjs';
 import { compare, ratio, stats, fmtStats, fmtRatio, fmtMs } from './harness.mjs';
+import { startNative } from './native.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(import.meta.url);
@@ -103,6 +105,8 @@ const Q = {
   qpred2: '[:find ?e ?s :in $ ?min_s :where [?e :salary ?s] [(> ?s ?min_s)]]',
 };
 const QIN = { qpred2: [50000] };
+// Queries also timed natively (bench/node/native.mjs), in the same rounds as the other two.
+const NATIVE_OPS = ['q1', 'q3', 'q4', 'qpred1', 'qpred2'];
 
 const PULL = '[:name :last-name :sex :age :salary]';
 const PULL_DS = '["name" "last-name" "sex" "age" "salary"]';
@@ -314,10 +318,35 @@ function queryVariants(name) {
   ];
 }
 
+/** The native variant of query `name`: one request to the server runs it K times. */
+function nativeVariant(name) {
+  const q = Q[name];
+  const ins = `[${(QIN[name] ?? []).join(' ')}]`;
+  const size = native.query(q, ins, 1);
+  const want = dfdb.q(q, ...(QIN[name] ?? [])).size;
+  if (size !== want) throw new Error(`${name}: native dfdb found ${size} results, the npm package ${want}`);
+  const k = itersFor(() => native.query(q, ins, 1));
+  return { name: 'dfdb native', run: () => native.query(q, ins, k), opsPerRun: k };
+}
+
+/** A query's comparison: dfdb (npm) and DataScript, and native dfdb when the server runs. */
+function queryRows(name) {
+  const label = name === 'qpred2' ? 'qpred2 (`:in $ ?min_s`, 50000)' : name;
+  const variants = queryVariants(name);
+  if (native) variants.push(nativeVariant(name));
+  const c = compare(name, variants, READS);
+  row(label, c);
+  if (native) {
+    nativeRows.push({ name, c });
+  }
+}
+
+// Native rows wait for the end of the table (they are a different comparison: Rust vs Node).
+const nativeRows = [];
+const native = flag('--no-native') || !NATIVE_OPS.some(want) ? null : startNative(root);
+
 for (const name of ['q1']) {
-  if (!want(name)) continue;
-  const c = compare(name, queryVariants(name), READS);
-  row(name === 'qpred2' ? 'qpred2 (`:in $ ?min_s`, 50000)' : name, c);
+  if (want(name)) queryRows(name);
 }
 
 if (want('q2') || want('q2-swapped')) {
@@ -351,9 +380,11 @@ if (want('q2') || want('q2-swapped')) {
 }
 
 for (const name of ['q3', 'q4', 'qpred1', 'qpred2']) {
-  if (!want(name)) continue;
-  const c = compare(name, queryVariants(name), READS);
-  row(name === 'qpred2' ? 'qpred2 (`:in $ ?min_s`, 50000)' : name, c);
+  if (want(name)) queryRows(name);
+}
+native?.close();
+for (const { name, c } of nativeRows) {
+  row(`${name}, native dfdb (Rust, memory storage) vs DataScript in Node`, c, 'dfdb native', 'datascript');
 }
 
 if (want('pull-one')) {
@@ -520,15 +551,17 @@ function goal(label, ops, min) {
   const have = ops.filter((o) => results[o]);
   if (!have.length) return null;
   const bad = have.filter((o) => results[o].ratio.median < min);
-  const list = have.map((o) => `${o.split(' ')[0]} ${fmtRatio(r(o))}`).join(', ');
+  const list = have.map((o) => `${o.split(/[ ,]/)[0]} ${fmtRatio(r(o))}`).join(', ');
   return `- ${bad.length ? '**not met**' : '**met**'}: ${label} — ${list}` +
-    (bad.length ? `. Short: ${bad.map((o) => o.split(' ')[0]).join(', ')}.` : '.');
+    (bad.length ? `. Short: ${bad.map((o) => o.split(/[ ,]/)[0]).join(', ')}.` : '.');
 }
 const writes = Object.keys(results).filter((o) => /^(add-|retract-)/.test(o));
-const reads = Object.keys(results).filter((o) => /^(q[1-4]|qpred|pull)/.test(o));
+const reads = Object.keys(results).filter((o) => /^(q[1-4]|qpred|pull)/.test(o) && !o.includes('native'));
+const nativeGoal = Object.keys(results).filter((o) => /^(q4|qpred1), native/.test(o));
 const goals = [
   goal('dfdb ≥ 3× faster than DataScript on add-1, add-5, add-all, retract-5', writes, 3),
   goal('dfdb ≥ 5× faster on q1–q4, qpred1, qpred2, pull', reads, 5),
+  goal('native dfdb (memory storage) ≥ 20× faster than DataScript under Node on q4 and qpred1', nativeGoal, 20),
   results.swap
     ? `- ${Math.abs(results.swap.ratio.median - 1) <= 0.1 ? '**met**' : '**not met**'}: q2-swapped within 10% of q2 — q2-swapped takes ${fmtRatio(results.swap.ratio.median)} the time of q2 (rounds ${fmtRatio(results.swap.ratio.min)}–${fmtRatio(results.swap.ratio.max)}).`
     : null,
