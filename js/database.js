@@ -23,32 +23,106 @@ const guarded = (callback) => (arg) => {
  * a small transaction's time.
  */
 class TxReport {
-  /** `raw` is the engine's `[tx, txInstant (ms), [tempid, id, …] | null, datoms (hex)]`. */
+  #hex;
+  #data;
+  // One accessor object for every report: V8 then gives all reports one shape (a getter closure
+  // per report made each its own, and the constructor 4× slower).
+  static #txData = {
+    enumerable: true,
+    get() {
+      if (this.#data === undefined) {
+        this.#data = decodeTxData(this.#hex);
+        this.#hex = undefined;
+      }
+      return this.#data;
+    },
+  };
+
+  /**
+   * `raw` is the engine's report (web/src/database.rs `report_to_js`): `"tx,txInstant,datoms"`
+   * (ids and milliseconds in decimal, the datoms in hex) when the transaction named no tempids
+   * (its only tempid is `:db/current-tx`), else `[tx, txInstant (ms), [tempid, id, …], datoms (hex)]`.
+   */
   constructor(raw) {
-    this.tx = raw[0];
-    this.txInstant = new Date(raw[1]);
     const tempids = {};
-    const flat = raw[2];
-    for (let i = 0; flat && i < flat.length; i += 2) {
-      // A tempid named "__proto__" is a key like any other, not the object's prototype.
-      Object.defineProperty(tempids, flat[i], { value: flat[i + 1], enumerable: true, writable: true, configurable: true });
+    if (typeof raw === 'string') {
+      const i = raw.indexOf(',');
+      const j = raw.indexOf(',', i + 1);
+      this.tx = id(raw.slice(0, i));
+      this.txInstant = new Date(Number(raw.slice(i + 1, j)));
+      tempids[':db/current-tx'] = this.tx;
+      this.#hex = raw.slice(j + 1);
+    } else {
+      this.tx = raw[0];
+      this.txInstant = new Date(raw[1]);
+      const flat = raw[2];
+      for (let i = 0; i < flat.length; i += 2) {
+        // A tempid named "__proto__" is a key like any other, not the object's prototype.
+        Object.defineProperty(tempids, flat[i], { value: flat[i + 1], enumerable: true, writable: true, configurable: true });
+      }
+      this.#hex = raw[3];
     }
     this.tempids = tempids;
     // An own, enumerable accessor: `{...report}`, `Object.keys`, `structuredClone` and
     // `postMessage` see `txData` as they would a plain property (decoding it then).
-    let hex = raw[3];
-    let data;
-    Object.defineProperty(this, 'txData', {
-      enumerable: true,
-      get() {
-        if (data === undefined) {
-          data = decodeTxData(hex);
-          hex = undefined;
-        }
-        return data;
-      },
-    });
+    Object.defineProperty(this, 'txData', TxReport.#txData);
   }
+}
+
+/** An entity id written in decimal: a number, or a bigint beyond 2^53 (as ids are elsewhere). */
+const id = (text) => {
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : BigInt(text);
+};
+
+/** Nesting beyond which tx data goes the value-by-value way (which reports too-deep data). */
+const JSON_DEPTH = 64;
+
+/**
+ * Whether JSON says `v` exactly as the engine's JS-data conversion reads it (web/src/convert.rs):
+ * strings, finite numbers, booleans, `null`, arrays (holes and `undefined` are nil both ways) and
+ * plain objects without `undefined` values (JSON would drop the key). Anything else (`Date`,
+ * bigint, bytes, `Set`, `Map`, class instances, functions, NaN) takes the value-by-value path.
+ */
+function jsonExact(v, depth) {
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(v);
+    case 'object': {
+      if (v === null) return true;
+      if (depth >= JSON_DEPTH) return false;
+      if (Array.isArray(v)) {
+        for (let i = 0; i < v.length; i++) {
+          const x = v[i];
+          if (x !== undefined && !jsonExact(x, depth + 1)) return false;
+        }
+        return true;
+      }
+      if (Object.getPrototypeOf(v) !== Object.prototype) return false;
+      for (const k in v) {
+        const x = v[k];
+        if (x === undefined || !jsonExact(x, depth + 1)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/**
+ * Commits `tx` on `raw`: JS tx data with an exact JSON form crosses as one JSON string
+ * (web/src/json_read.rs), EDN text and other JS data as they are.
+ */
+function transactRaw(raw, tx, options) {
+  if (typeof tx === 'object' && tx !== null && Object.prototype.toJSON === undefined &&
+      Array.prototype.toJSON === undefined && jsonExact(tx, 0)) {
+    return raw.transactJson(JSON.stringify(tx), options);
+  }
+  return raw.transact(tx, options);
 }
 
 /** An Error with the stable `kind` of dfdb errors. */
@@ -265,10 +339,10 @@ export class Database extends Reader {
    * promise of it, resolved once the transaction is stored.
    */
   transact(tx, options) {
-    if (!this.#backend) return new TxReport(this.#raw.transact(tx, options));
+    if (!this.#backend) return new TxReport(transactRaw(this.#raw, tx, options));
     let result;
     try {
-      result = new TxReport(this._raw().transact(tx, options));
+      result = new TxReport(transactRaw(this._raw(), tx, options));
     } catch (e) {
       return Promise.reject(e);
     }

@@ -157,6 +157,47 @@ test('transact with JS data or EDN; report; reads; entity ids follow written ord
   assert.equal(db.schema()[':person/email'][':db/unique'], ':db.unique/identity');
 });
 
+test('tx data sent as JSON reads as the value-by-value conversion reads it', () => {
+  // `transact` sends tx data with an exact JSON form as one string (web/src/json_read.rs); the
+  // engine must build the same values `from_js` builds from the JS data itself.
+  const values = ['plain', 'a"b\\c\n\t/', 'é😀', '\ud800 lone', ':kw/ord', ':', ': not a keyword', '',
+    0, -0, 1.5, -2.25, 1e21, 2 ** 60, -(2 ** 53), 5e-324, true, false,
+    [1, 'x', [2, [':k']]], [], [null, 3], { nested: 1 }];
+  const tx = values.map((v, i) => ({ ':db/id': i + 1, [`t/v${i}`]: v }));
+  tx.push([':db/add', 100, ':t/doc', 'x'], [':db/add', 'tmp', ':t/name', 'temp']);
+  const viaJson = new Database({ clock: null });
+  const viaValues = new Database({ clock: null });
+  const a = viaJson._raw().transactJson(JSON.stringify(tx));
+  const b = viaValues._raw().transact(tx);
+  assert.deepEqual(a, b, 'same report');
+  for (let e = 1; e <= values.length; e++) {
+    assert.equal(viaJson.pullEdn('[*]', String(e)), viaValues.pullEdn('[*]', String(e)), `entity ${e}`);
+  }
+  // Database.transact takes the JSON way for such data and the value-by-value way for the rest
+  // (a Date, an undefined map value — which JSON would drop —, a class instance).
+  const db = new Database({ clock: null });
+  const r = db.transact([{ 't/when': new Date(5), 't/n': 1 }]);
+  assert.equal(db.qEdn('[:find ?w . :where [?e :t/when ?w]]'), '#inst "1970-01-01T00:00:00.005Z"');
+  assert.equal(r.txData.length, 2);
+  // A report without tempids of its own (it crosses as one string) reads like any other.
+  assert.deepEqual(Object.keys(r), ['tx', 'txInstant', 'tempids', 'txData']);
+  assert.deepEqual(r.tempids, { ':db/current-tx': r.tx });
+  assert.equal(typeof r.tx, 'number');
+  assert.ok(r.txInstant instanceof Date);
+  assert.deepEqual(r.txData.map((d) => [d.e, d.a, d.tx, d.added]), [[1, ':t/when', r.tx, true], [1, ':t/n', r.tx, true]]);
+  const err = (f) => { try { f(); } catch (e) { return [e.kind, e.message]; } return null; };
+  assert.deepEqual(err(() => db.transact([{ 't/none': undefined }])), ['type', 'type error: nil is not a valid value for :t/none']);
+  assert.deepEqual(err(() => db.transact([{ 'not a keyword': 1 }])), err(() => db._raw().transact([{ 'not a keyword': 1 }])));
+  assert.deepEqual(err(() => db.transact([{ 't/x': new (class K {})() }])), err(() => db._raw().transact([{ 't/x': new (class K {})() }])));
+  // Nesting beyond the JSON walk's depth goes value by value, which takes it up to its own
+  // limit and reports anything deeper.
+  const nest = (n) => { let v = 1; for (let i = 0; i < n; i++) v = [v]; return v; };
+  const ok = db.transact([{ 't/nested': nest(100) }]);
+  assert.deepEqual(ok.txData.find((d) => d.a === ':t/nested').v, nest(100));
+  assert.equal(err(() => db.transact([{ 't/deep': nest(600) }]))[0], 'limit');
+  assert.equal(db.q('[:find ?e . :where [?e :t/deep]]'), null);
+});
+
 test('errors are Errors with kind, and a failed transaction changes nothing', () => {
   const db = new Database({ schema });
   db.transact([{ 'person/email': 'a@x', 'person/name': 'A' }, { 'person/email': 'b@x' }]);
@@ -179,6 +220,32 @@ test('errors are Errors with kind, and a failed transaction changes nothing', ()
   });
   assert.deepEqual(kinds, ['parse', 'unique', 'lookup', 'type', 'parse', 'lookup']);
   assert.equal(db.history().length, before);
+});
+
+test('a non-string where EDN text belongs is a type error naming it, and harms nothing', () => {
+  const db = new Database({ schema, clock: null });
+  db.transact([{ 'person/name': 'Ann', 'person/email': 'a@x' }]);
+  const calls = {
+    qEdn: () => db.qEdn(42),
+    qEdnInput: () => db.qEdn('[:find ?e :in $ ?n :where [?e :person/name ?n]]', 7),
+    explain: () => db.explain(null),
+    pullEdn: () => db.pullEdn('[*]', 1),
+    pullEdnPattern: () => db.pullEdn(['*'], '1'),
+    pullManyEdn: () => db.pullManyEdn('[*]', [1]),
+    entityEdn: () => db.entityEdn(1),
+    entityBy: () => db.entityBy(5, 'a@x'),
+    datoms: () => db.datoms(0),
+    subscribeEdn: () => db.subscribeEdn(undefined, () => {}),
+    readEdn: () => readEdn(12),
+    canonicalEdn: () => canonicalEdn({}),
+  };
+  for (const [name, call] of Object.entries(calls)) {
+    assert.throws(call, (e) => e.kind === 'type' && /must be a string, got (number|object|undefined|null)/.test(e.message), name);
+  }
+  // The instance is intact: reads and writes go on.
+  assert.equal(db.pullEdn('[:person/name]', '1'), '{:person/name "Ann"}');
+  db.transact([{ 'person/name': 'Bob' }]);
+  assert.equal(db.qEdn('[:find (count ?e) . :where [?e :person/name]]'), '2');
 });
 
 test('asOf, since and history', () => {

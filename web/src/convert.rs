@@ -246,7 +246,7 @@ fn type_error(msg: String) -> Error {
 }
 
 /// Deepest nesting of JS data accepted (the same as the EDN reader's default).
-const MAX_DEPTH: usize = edn::ReadOptions::DEFAULT_MAX_DEPTH;
+pub(crate) const MAX_DEPTH: usize = edn::ReadOptions::DEFAULT_MAX_DEPTH;
 
 /// A keyword from a string written with or without its colon, if it reads as one.
 pub fn keyword_from(s: &str) -> Option<Keyword> {
@@ -437,7 +437,8 @@ pub fn number_value(f: f64) -> Value {
     }
 }
 
-fn map_value(entries: Vec<(Value, Value)>, opts: FromJs) -> Value {
+/// A plain object's entries as a map, or as an ordered-map list for tx data.
+pub(crate) fn map_value(entries: Vec<(Value, Value)>, opts: FromJs) -> Value {
     if opts.ordered_maps {
         let mut items = vec![Value::sym(edn::ORDERED_MAP)];
         for (k, v) in entries {

@@ -85,12 +85,18 @@ fn pattern_of(v: &JsValue) -> Result<Rc<pull::Pattern>, JsValue> {
 
 /// Reads a JS argument that must be EDN text.
 fn edn_text(v: &JsValue, what: &str) -> Result<Value, JsValue> {
-    match v.as_string() {
-        Some(text) => read(&text),
-        None => Err(js_error(&Error::Type(format!(
-            "{what} must be an EDN string"
-        )))),
-    }
+    read(&text_arg(v, what)?)
+}
+
+/// A string argument. Entry points take strings as `JsValue` and check them here: a `&str`
+/// parameter trusts the JS caller, and wasm-bindgen's glue handed a number to the allocator as a
+/// length, trapping inside it (and leaving the instance unusable) instead of reporting the call.
+pub(crate) fn text_arg(v: &JsValue, what: &str) -> Result<String, JsValue> {
+    v.as_string().ok_or_else(|| {
+        let kind = v.js_typeof().as_string().unwrap_or_default();
+        let kind = if v.is_null() { "null".into() } else { kind };
+        js_error(&Error::Type(format!("{what} must be a string, got {kind}")))
+    })
 }
 
 /// The schema option: EDN text or a JS object; `undefined` for none.
@@ -207,20 +213,6 @@ pub fn decode_tx_data(hex: &str) -> Result<JsValue, JsValue> {
 /// external allocation that hastens V8's garbage collections, and one per transaction made
 /// five-datom transactions ~20–50% slower.
 fn report_to_js(r: &TxReport) -> JsValue {
-    let tempids = if r.tempids.is_empty() {
-        JsValue::NULL
-    } else {
-        let flat = Array::new();
-        for (k, id) in &r.tempids {
-            let key = match k {
-                Value::Str(s) => s.to_string(),
-                other => other.to_string(),
-            };
-            flat.push(&JsValue::from_str(&key));
-            flat.push(&eid_to_js(*id));
-        }
-        flat.into()
-    };
     // Each datom as five values one after another (no enclosing collection, so a value may nest
     // as deep as the codec allows anywhere else).
     let mut bytes = Vec::new();
@@ -235,11 +227,31 @@ fn report_to_js(r: &TxReport) -> JsValue {
             dfdb_core::codec::encode_value(&field, &mut bytes);
         }
     }
+    let hex = dfdb_core::codec::hex::encode(&bytes);
+    let current_tx = Value::kw("db/current-tx");
+    if r.tempids
+        .iter()
+        .all(|(k, id)| *k == current_tx && *id == r.tx)
+    {
+        // Most transactions name no tempids (the report's only one is `:db/current-tx`): one
+        // string, split by `js/database.js` (an array of four values was four crossings and an
+        // `Array.of`).
+        return JsValue::from_str(&format!("{},{},{hex}", r.tx, r.tx_instant));
+    }
+    let flat = Array::new();
+    for (k, id) in &r.tempids {
+        let key = match k {
+            Value::Str(s) => s.to_string(),
+            other => other.to_string(),
+        };
+        flat.push(&JsValue::from_str(&key));
+        flat.push(&eid_to_js(*id));
+    }
     Array::of4(
         &eid_to_js(r.tx),
         &JsValue::from_f64(r.tx_instant as f64),
-        &tempids,
-        &JsValue::from_str(&dfdb_core::codec::hex::encode(&bytes)),
+        &flat,
+        &JsValue::from_str(&hex),
     )
     .into()
 }
@@ -437,6 +449,19 @@ impl RawDatabase {
             Some(text) => edn::read_with(&text, &edn::tx_data_options()).js()?,
             None => from_js(&tx, FromJs { ordered_maps: true }).js()?,
         };
+        self.transact_value(value, options)
+    }
+
+    /// `transact` of JS tx data that `js/database.js` found to have an exact JSON form and sent
+    /// as `JSON.stringify` text (see [`crate::json_read`]): one boundary crossing instead of one
+    /// per value, the same values.
+    #[wasm_bindgen(js_name = transactJson)]
+    pub fn transact_json(&self, json: &str, options: JsValue) -> Result<JsValue, JsValue> {
+        let value = crate::json_read::read(json, FromJs { ordered_maps: true }).js()?;
+        self.transact_value(value, options)
+    }
+
+    fn transact_value(&self, value: Value, options: JsValue) -> Result<JsValue, JsValue> {
         let mut input = tx_input_from_value(value).js()?;
         let instant = get(&options, "txInstant");
         if !instant.is_undefined() && !instant.is_null() {
@@ -484,8 +509,8 @@ impl RawDatabase {
 
     /// Runs a query with EDN-text inputs; returns the result as EDN text.
     #[wasm_bindgen(js_name = qEdn)]
-    pub fn q_edn(&self, query: &str, args: JsValue, at: JsValue) -> Result<String, JsValue> {
-        let query = read(query)?;
+    pub fn q_edn(&self, query: JsValue, args: JsValue, at: JsValue) -> Result<String, JsValue> {
+        let query = edn_text(&query, "a query")?;
         let args = js_array(&args)
             .iter()
             .map(|a| edn_text(a, "an EDN input"))
@@ -500,8 +525,8 @@ impl RawDatabase {
     }
 
     /// The query plan: the clauses in the order the planner ran them, with row counts.
-    pub fn explain(&self, query: &str, args: JsValue, at: JsValue) -> Result<Array, JsValue> {
-        let query = read(query)?;
+    pub fn explain(&self, query: JsValue, args: JsValue, at: JsValue) -> Result<Array, JsValue> {
+        let query = edn_text(&query, "a query")?;
         let args = js_array(&args)
             .iter()
             .map(|a| from_js(a, FromJs::default()).js())
@@ -523,8 +548,9 @@ impl RawDatabase {
 
     /// Pulls with EDN text for pattern and entity; returns EDN text.
     #[wasm_bindgen(js_name = pullEdn)]
-    pub fn pull_edn(&self, pattern: &str, eid: &str, at: JsValue) -> Result<String, JsValue> {
-        let (pattern, eid) = (read(pattern)?, read(eid)?);
+    pub fn pull_edn(&self, pattern: JsValue, eid: JsValue, at: JsValue) -> Result<String, JsValue> {
+        let pattern = edn_text(&pattern, "a pull pattern")?;
+        let eid = edn_text(&eid, "an entity (EDN text)")?;
         self.with_view(&at, |view| pull::pull(&view, &pattern, &eid))
             .map(|v| edn::to_edn(&v))
     }
@@ -549,8 +575,14 @@ impl RawDatabase {
 
     /// Pulls with EDN text for the pattern and the vector of entities; returns EDN text.
     #[wasm_bindgen(js_name = pullManyEdn)]
-    pub fn pull_many_edn(&self, pattern: &str, eids: &str, at: JsValue) -> Result<String, JsValue> {
-        let (pattern, eids) = (read(pattern)?, read(eids)?);
+    pub fn pull_many_edn(
+        &self,
+        pattern: JsValue,
+        eids: JsValue,
+        at: JsValue,
+    ) -> Result<String, JsValue> {
+        let pattern = edn_text(&pattern, "a pull pattern")?;
+        let eids = edn_text(&eids, "the entities (EDN text)")?;
         self.with_view(&at, |view| match eids.as_seq() {
             Some(list) => pull::pull_many(&view, &pattern, list),
             None => pull::pull_many(&view, &pattern, std::slice::from_ref(&eids)),
@@ -568,16 +600,22 @@ impl RawDatabase {
 
     /// [`RawDatabase::entity`] with EDN text in and out (`nil` when absent).
     #[wasm_bindgen(js_name = entityEdn)]
-    pub fn entity_edn(&self, eid: &str, at: JsValue) -> Result<String, JsValue> {
-        let eid = read(eid)?;
+    pub fn entity_edn(&self, eid: JsValue, at: JsValue) -> Result<String, JsValue> {
+        let eid = edn_text(&eid, "an entity (EDN text)")?;
         self.with_view(&at, |view| entity_of(&view, &eid))
             .map(|e| edn::to_edn(&e.unwrap_or(Value::Nil)))
     }
 
     /// The entity id holding `value` for the unique attribute `attr`, or `null`.
     #[wasm_bindgen(js_name = entityBy)]
-    pub fn entity_by(&self, attr: &str, value: JsValue, at: JsValue) -> Result<JsValue, JsValue> {
-        let attr = crate::convert::keyword_from(attr).ok_or_else(|| {
+    pub fn entity_by(
+        &self,
+        attr: JsValue,
+        value: JsValue,
+        at: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let attr = text_arg(&attr, "an attribute")?;
+        let attr = crate::convert::keyword_from(&attr).ok_or_else(|| {
             js_error(&Error::parse(format!(
                 "{attr:?} is not an attribute keyword"
             )))
@@ -590,11 +628,11 @@ impl RawDatabase {
     /// The datoms of `index` (`"eavt"`, `"aevt"`, `"avet"`, `"vaet"`) under leading `components`.
     pub fn datoms(
         &self,
-        index: &str,
+        index: JsValue,
         components: JsValue,
         at: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let index = Index::parse(index).js()?;
+        let index = Index::parse(&text_arg(&index, "an index name")?).js()?;
         let comps = js_array(&components)
             .iter()
             .map(|c| from_js(c, FromJs::default()).js())
@@ -654,12 +692,12 @@ impl RawDatabase {
     /// initial result and the diffs are EDN texts.
     pub fn subscribe(
         &self,
-        query: &str,
+        query: JsValue,
         callback: Function,
         args: JsValue,
         as_edn: bool,
     ) -> Result<JsValue, JsValue> {
-        let query = read(query)?;
+        let query = edn_text(&query, "a query")?;
         let args = js_array(&args)
             .iter()
             .map(|a| {

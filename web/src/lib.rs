@@ -14,6 +14,7 @@ pub mod convert;
 pub mod database;
 pub mod error;
 pub mod json;
+pub mod json_read;
 pub mod numbers;
 pub mod storage;
 
@@ -27,8 +28,8 @@ use wasm_bindgen::prelude::*;
 /// Reads one EDN form into JS values (see [`convert`]). With `options.tagged`, returns the exact
 /// tagged form instead (`["int", 1n]`, `["float", 1]`, …).
 #[wasm_bindgen(js_name = readEdn)]
-pub fn read_edn(text: &str, options: JsValue) -> Result<JsValue, JsValue> {
-    let v = dfdb_core::edn::read(text).js()?;
+pub fn read_edn(text: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    let v = dfdb_core::edn::read(&database::text_arg(&text, "EDN text")?).js()?;
     let tagged = options.is_object()
         && Reflect::get(&options, &JsValue::from_str("tagged"))
             .map(|t| t.is_truthy())
@@ -49,6 +50,7 @@ pub fn to_edn(value: JsValue) -> Result<String, JsValue> {
 
 /// Normalises EDN text: reads it and prints it back (one canonical spelling per value).
 #[wasm_bindgen(js_name = canonicalEdn)]
-pub fn canonical_edn(text: &str) -> Result<String, JsValue> {
-    Ok(dfdb_core::edn::to_edn(&dfdb_core::edn::read(text).js()?))
+pub fn canonical_edn(text: JsValue) -> Result<String, JsValue> {
+    let text = database::text_arg(&text, "EDN text")?;
+    Ok(dfdb_core::edn::to_edn(&dfdb_core::edn::read(&text).js()?))
 }

@@ -49,33 +49,38 @@ fn transact_edn_then_query_pull_entity() {
             none(),
         )
         .unwrap();
-    // The raw report: [tx, instant ms, [tempid, id, …], datoms as hex] (js/database.js shapes it).
+    // The raw report of a transaction naming tempids: [tx, instant ms, [tempid, id, …], datoms as
+    // hex] (js/database.js shapes it).
     let report = js_sys::Array::from(&report);
     assert_eq!(report.length(), 4);
     let tempids = js_sys::Array::from(&report.get(2));
     let ann = (0..tempids.length())
         .step_by(2)
-        .find(|i| tempids.get(*i) == JsValue::from("ann"))
+        .find(|i| tempids.get(*i).as_string().as_deref() == Some("ann"))
         .map(|i| tempids.get(i + 1));
     assert_eq!(ann, Some(JsValue::from(1)));
     let datoms = dfdb_web::database::decode_tx_data(&report.get(3).as_string().unwrap()).unwrap();
     assert_eq!(js_sys::Array::from(&datoms).length(), 6);
     let q = "[:find ?n ?a :where [?e :person/name ?n] [(get-else $ ?e :person/age 0) ?a]]";
     assert_eq!(
-        db.q_edn(q, args(&[]), none()).unwrap(),
+        db.q_edn(q.into(), args(&[]), none()).unwrap(),
         r#"#{["Ann" 0] ["Bob" 1.0]}"#
     );
     assert_eq!(
-        db.pull_edn("[:person/name]", r#"[:person/email "ann@x"]"#, none())
-            .unwrap(),
+        db.pull_edn(
+            "[:person/name]".into(),
+            r#"[:person/email "ann@x"]"#.into(),
+            none(),
+        )
+        .unwrap(),
         r#"{:person/name "Ann"}"#
     );
     assert_eq!(
-        db.entity_edn("1", none()).unwrap(),
+        db.entity_edn("1".into(), none()).unwrap(),
         r#"{:db/id 1, :person/email "ann@x", :person/name "Ann", :person/tags #{:a :b}}"#
     );
     let by = db
-        .entity_by(":person/email", "ann@x".into(), none())
+        .entity_by(":person/email".into(), "ann@x".into(), none())
         .unwrap();
     assert_eq!(by, JsValue::from(1));
 }
@@ -99,14 +104,14 @@ fn errors_carry_their_kind_and_change_nothing() {
     );
     assert_eq!(
         kind(
-            db.q_edn("[:find ?e :where [?e :a]", args(&[]), none())
+            db.q_edn("[:find ?e :where [?e :a]".into(), args(&[]), none())
                 .unwrap_err()
         ),
         "parse"
     );
     assert_eq!(
         db.q_edn(
-            "[:find (count ?e) . :where [?e :person/email]]",
+            "[:find (count ?e) . :where [?e :person/email]]".into(),
             args(&[]),
             none()
         )
@@ -116,8 +121,12 @@ fn errors_carry_their_kind_and_change_nothing() {
     db.close().unwrap();
     assert_eq!(
         kind(
-            db.q_edn("[:find ?e :where [?e :person/email]]", args(&[]), none())
-                .unwrap_err()
+            db.q_edn(
+                "[:find ?e :where [?e :person/email]]".into(),
+                args(&[]),
+                none()
+            )
+            .unwrap_err()
         ),
         "closed"
     );
@@ -126,7 +135,7 @@ fn errors_carry_their_kind_and_change_nothing() {
 #[wasm_bindgen_test]
 fn values_round_trip_through_js() {
     let text = r#"{:big 9007199254740993 :f 1.5 :i 7 :k :a/b :s #{1 2} :t #inst "2020-01-01T00:00:00.000Z" :v [nil true "x"]}"#;
-    let js = read_edn(text, none()).unwrap();
+    let js = read_edn(text.into(), none()).unwrap();
     let big = Reflect::get(&js, &":big".into()).unwrap();
     assert!(big.is_bigint());
     assert_eq!(big, JsValue::from(BigInt::from(9007199254740993i64)));
@@ -161,7 +170,12 @@ fn subscriptions_deliver_after_the_transaction() {
     });
     let f: Function = cb.as_ref().unchecked_ref::<Function>().clone();
     let sub = db
-        .subscribe("[:find ?n :where [_ :person/name ?n]]", f, args(&[]), true)
+        .subscribe(
+            "[:find ?n :where [_ :person/name ?n]]".into(),
+            f,
+            args(&[]),
+            true,
+        )
         .unwrap();
     assert_eq!(
         Reflect::get(&sub, &"initial".into()).unwrap(),
@@ -226,7 +240,7 @@ fn a_journal_reloads_into_the_same_database() {
     );
     assert_eq!(
         again
-            .entity_edn(r#"[:person/email "a@x"]"#, none())
+            .entity_edn(r#"[:person/email "a@x"]"#.into(), none())
             .unwrap(),
         r#"{:db/id 1, :person/email "a@x", :person/name "Anna"}"#
     );
