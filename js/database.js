@@ -269,7 +269,7 @@ export class Database extends Reader {
       this.#raw = options[RAW];
       return;
     }
-    this.#raw = new RawDatabase(options.schema, options);
+    this.#raw = new RawDatabase(options?.schema, options ?? undefined);
   }
 
   /**
@@ -278,6 +278,7 @@ export class Database extends Reader {
    * through before `transact`'s promise resolves.
    */
   static async open(name, options = {}) {
+    options ??= {};
     const factory = options.backend ?? defaultBackend;
     if (!factory) {
       throw dfdbError('io', 'Database.open: no persistent storage on this platform');

@@ -242,6 +242,8 @@ test('a non-string where EDN text belongs is a type error naming it, and harms n
   for (const [name, call] of Object.entries(calls)) {
     assert.throws(call, (e) => e.kind === 'type' && /must be a string, got (number|object|undefined|null)/.test(e.message), name);
   }
+  // `null` options are no options.
+  assert.equal(new Database(null).q('[:find ?e . :where [?e :a]]'), null);
   // The instance is intact: reads and writes go on.
   assert.equal(db.pullEdn('[:person/name]', '1'), '{:person/name "Ann"}');
   db.transact([{ 'person/name': 'Bob' }]);
