@@ -9,20 +9,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /**
- * Builds (cargo `bench` profile, scripts/env.sh's target directory) and starts the server.
+ * Builds (cargo `bench` profile, scripts/env.sh's target directory) and starts the server
+ * `example` (`people20k_server`, or `people20k_server_mimalloc`: the same with mimalloc).
  * Returns `{ query(q, inputsEdn, k) → size, close() }`, or `null` with the reason printed when
  * cargo or the build is not available.
  */
-export function startNative(root) {
+export function startNative(root, example = 'people20k_server') {
   let exe;
   try {
     exe = execFileSync('bash', ['-c',
       'set -euo pipefail; source scripts/env.sh; ' +
-      'cargo build -q --profile bench -p dfdb-core --example people20k_server --locked 1>&2; ' +
-      'echo "$CARGO_TARGET_DIR/release/examples/people20k_server"'],
+      `cargo build -q --profile bench -p dfdb-core --example ${example} --locked 1>&2; ` +
+      `echo "$CARGO_TARGET_DIR/release/examples/${example}"`],
     { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
   } catch (e) {
-    console.error(`note: no native rows (building core/examples/people20k_server failed: ${e.message})`);
+    console.error(`note: no native rows (building core/examples/${example} failed: ${e.message})`);
     return null;
   }
   const dir = mkdtempSync(join(tmpdir(), 'dfdb-native-'));

@@ -6,6 +6,7 @@
 //! (the query and a vector of its non-`$` inputs, both EDN); the reply is one line,
 //! `size<TAB>nanoseconds`: the result's element count and the time of running the query `K` times
 //! back to back, or `error<TAB>message`. The pipes close, the server exits.
+//! `people20k_server_mimalloc` is the same server with mimalloc as the global allocator.
 
 #[path = "../benches/common/mod.rs"]
 mod common;
@@ -16,7 +17,8 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
 use std::time::Instant;
 
-fn main() {
+/// Serves requests until the pipes close.
+pub fn main() {
     let args: Vec<String> = std::env::args().collect();
     let (Some(req), Some(rep)) = (args.get(1), args.get(2)) else {
         eprintln!("usage: people20k_server REQUEST_FIFO REPLY_FIFO");
