@@ -11,7 +11,7 @@
 //!
 //! [`ReadStorage::visit`]: crate::storage::ReadStorage::visit
 
-use super::eval::{datom_row, entity_of, extend_row, Slot};
+use super::eval::{const_attr_row, entity_of, extend_row, Slot};
 use super::merge;
 use super::rel::Rel;
 use crate::index::{avet_range, decode_current, id_at, space, Index, Prefix};
@@ -51,7 +51,6 @@ pub fn eval(
     };
     let a = attr.id;
     let is_ref = attr.is_ref();
-    let attr_value = Value::Keyword(kw.clone());
     // A sorted entity column and a value that does not vary by row: one walk over the
     // attribute may beat a probe per row (see `merge`).
     if let (Slot::Col(col), Slot::Free(_) | Slot::Const(_), Slot::Free(_) | Slot::Const(_)) =
@@ -70,12 +69,7 @@ pub fn eval(
                     Slot::Const(t) => Some(t),
                     _ => None,
                 };
-                let walk = merge::Walk {
-                    a,
-                    attr_value: &attr_value,
-                    v,
-                    tx,
-                };
+                let walk = merge::Walk { a, v, tx };
                 let (rows, matched) = merge::join(view, rel, &ids, &walk, fresh, width)?;
                 charge(matched)?;
                 return Ok(Some(rows));
@@ -148,7 +142,7 @@ pub fn eval(
                 return Ok(true);
             }
             matched += 1;
-            let values = datom_row(de, &attr_value, dv, dtx);
+            let values = const_attr_row(de, dv, dtx);
             out.extend(extend_row(row, &values, fresh, width));
             Ok(true)
         })?;

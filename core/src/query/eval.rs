@@ -861,6 +861,13 @@ pub(super) fn datom_row(e: EntityId, a: &Value, v: Value, tx: EntityId) -> [Valu
     [Value::Int(e as i64), a.clone(), v, Value::Int(tx as i64)]
 }
 
+/// [`datom_row`] for a pattern whose attribute is a constant: that position is never a fresh
+/// variable, so it holds nil rather than a copy of the keyword (a reference count taken and
+/// dropped per datom read).
+pub(super) fn const_attr_row(e: EntityId, v: Value, tx: EntityId) -> [Value; 4] {
+    [Value::Int(e as i64), Value::Nil, v, Value::Int(tx as i64)]
+}
+
 /// `[e a v :at/dim t]`: every visible assertion (current or not) made by a transaction that
 /// carried dimension `dim`, with that transaction's value for it.
 fn at_matches(

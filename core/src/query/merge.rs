@@ -8,7 +8,7 @@
 //! costs less than thousands of descents. Entities are read from the key bytes; only entries of
 //! wanted entities are decoded. Rows come out in the order per-row probes would give.
 
-use super::eval::{datom_row, extend_row};
+use super::eval::{const_attr_row, extend_row};
 use super::rel::Rel;
 use crate::codec::put_u64;
 use crate::index::{decode_current, id_at, space, EntityId, Index, Prefix};
@@ -39,11 +39,9 @@ pub fn sorted_entities(rel: &Rel, col: usize) -> Option<Vec<EntityId>> {
     Some(ids)
 }
 
-/// What the walk matches: attribute `a` (named `attr_value`), optionally with value `v` and
-/// transaction `tx`.
+/// What the walk matches: attribute `a`, optionally with value `v` and transaction `tx`.
 pub struct Walk<'q> {
     pub a: AttrId,
-    pub attr_value: &'q Value,
     pub v: Option<&'q Value>,
     pub tx: Option<&'q Value>,
 }
@@ -99,7 +97,7 @@ pub fn join(
         if walk.tx.is_some_and(|t| *t != Value::Int(tx as i64)) {
             return Ok(true);
         }
-        let values = datom_row(e, walk.attr_value, v, tx);
+        let values = const_attr_row(e, v, tx);
         found.push((e, values));
         Ok(true)
     })?;
