@@ -142,6 +142,14 @@ impl Reader<'_> {
             self.at += 1;
         }
         let digits = self.text.get(start..self.at).unwrap_or_default();
+        // Up to 15 digits with no fraction or exponent is an integer a double holds exactly,
+        // which `number_value` makes a long: read it as one, skipping the float parser.
+        let magnitude = digits.strip_prefix('-').unwrap_or(digits);
+        if (1..=15).contains(&magnitude.len()) && magnitude.bytes().all(|b| b.is_ascii_digit()) {
+            if let Ok(i) = digits.parse::<i64>() {
+                return Ok(Value::Int(i));
+            }
+        }
         // `JSON.stringify` writes the shortest text that reads back as the same double.
         digits
             .parse::<f64>()
@@ -247,6 +255,28 @@ mod tests {
             edn::read(r#"[{:name "Ivan" :age 12 :sex :male :w 1.5 :n nil :ok true} 0 1.0E21 []]"#)
                 .expect("edn");
         assert_eq!(v, want);
+    }
+
+    #[test]
+    fn integers_read_as_the_float_path_would() {
+        for text in [
+            "0",
+            "-0",
+            "7",
+            "-12",
+            "999999999999999",
+            "-999999999999999",
+            "9007199254740993",
+            "1234567890123456789",
+            "1e3",
+            "1.0",
+            "0.5",
+            "-1.5e-7",
+            "1e300",
+        ] {
+            let by_float = number_value(text.parse::<f64>().expect("number"));
+            assert_eq!(read_plain(text).expect("json"), by_float, "{text}");
+        }
     }
 
     #[test]
