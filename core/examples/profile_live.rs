@@ -14,7 +14,7 @@ use dfdb_core::{TxInput, Value};
 const Q4: &str =
     r#"[:find ?e ?a ?l :where [?e :name "Ivan"] [?e :age ?a] [?e :sex :male] [?e :last-name ?l]]"#;
 
-fn main() {
+pub fn main() {
     let n: i64 = std::env::args()
         .nth(1)
         .and_then(|s| s.parse().ok())

@@ -40,7 +40,7 @@ pub struct Ctx<'v> {
     /// Nesting depth of rule/not/or evaluation, bounded to refuse runaway recursion.
     pub depth: usize,
     /// Cached size estimates: (source, attribute, value) → datom count (capped).
-    pub estimates: HashMap<(String, Value, Option<Value>), usize>,
+    pub estimates: HashMap<(String, Value, Value), usize>,
     /// When set, each clause run is recorded here in order (for `explain`).
     pub trace: Option<Vec<String>>,
     /// Bounds that pending comparisons put on the value variable of the pattern about to run.

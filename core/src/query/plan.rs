@@ -141,15 +141,18 @@ fn pattern_cost(ctx: &mut Ctx<'_>, p: &Pattern, rel: &Rel, rows: f64) -> Result<
         .terms
         .iter()
         .any(|t| matches!(t, Term::Var(x) if rel.binds(x)));
-    let attr_count = match a {
-        Term::Const(kw) => estimate(ctx, &p.src, kw, None)? as f64,
-        _ => 1.0e8,
+    // Only the unbound shapes need it (bound ones are costed per row).
+    let attr_count = |ctx: &mut Ctx<'_>| -> Result<f64> {
+        Ok(match a {
+            Term::Const(kw) => estimate(ctx, &p.src, kw, None)? as f64,
+            _ => 1.0e8,
+        })
     };
     if p.transitive.is_some() {
         return Ok(if e_bound || v_bound {
             rows * 100.0
         } else {
-            attr_count * 100.0
+            attr_count(ctx)? * 100.0
         });
     }
     let cost = if e_bound {
@@ -169,7 +172,7 @@ fn pattern_cost(ctx: &mut Ctx<'_>, p: &Pattern, rel: &Rel, rows: f64) -> Result<
     } else if v_bound && matches!(a, Term::Const(_)) {
         rows * 2.0
     } else {
-        attr_count
+        attr_count(ctx)?
     };
     // A pattern that shares nothing with a non-trivial relation makes a cross product.
     let cost = if !shares && !rel.vars.is_empty() {
@@ -182,17 +185,24 @@ fn pattern_cost(ctx: &mut Ctx<'_>, p: &Pattern, rel: &Rel, rows: f64) -> Result<
 
 /// How many datoms attribute `kw` has (with value `val`), capped, cached per query.
 fn estimate(ctx: &mut Ctx<'_>, src: &str, kw: &Value, val: Option<&Value>) -> Result<usize> {
-    let key = (String::from(src), kw.clone(), val.cloned());
+    let Some(val) = val else {
+        // Kept exact by every transaction: read, not cached (a cache key is an allocation).
+        let view = ctx.source(src)?;
+        let schema = view.schema();
+        return Ok(match kw.as_keyword().and_then(|k| schema.get(k)) {
+            Some(attr) => usize::try_from(schema.count(attr.id)).unwrap_or(usize::MAX),
+            None => 0,
+        });
+    };
+    let key = (String::from(src), kw.clone(), val.clone());
     if let Some(n) = ctx.estimates.get(&key) {
         return Ok(*n);
     }
     let view = ctx.source(src)?;
     let n = match (kw.as_keyword().and_then(|k| view.schema().get(k)), val) {
         (None, _) => 0,
-        // Kept exact by every transaction.
-        (Some(attr), None) => usize::try_from(view.schema().count(attr.id)).unwrap_or(usize::MAX),
         // Current views count the AVET keys without decoding them.
-        (Some(attr), Some(v)) if view.is_current() => {
+        (Some(attr), v) if view.is_current() => {
             let mut n = 0;
             let prefix = Prefix::new(space::AVET).a(attr.id).v(v);
             view.visit_current(prefix.range(), &mut |_, _| {
@@ -201,7 +211,7 @@ fn estimate(ctx: &mut Ctx<'_>, src: &str, kw: &Value, val: Option<&Value>) -> Re
             })?;
             n
         }
-        (Some(attr), Some(v)) => view
+        (Some(attr), v) => view
             .datoms(None, Some(attr.id), Some(v))?
             .take(COUNT_CAP)
             .count(),
