@@ -277,7 +277,7 @@ fn main() {
         "(setup: two people20k databases and two org trees in {:.1} s)",
         t.elapsed().as_secs_f64()
     );
-    for (batch, rounds, label) in [(1, 60, "1"), (100, 20, "100")] {
+    for (batch, rounds, label) in [(1, 200, "1"), (100, 20, "100")] {
         for (name, q, change) in cases {
             print_row(
                 name,
@@ -304,7 +304,7 @@ fn main() {
     // Scaling of (a)–(c), single datoms.
     println!("\nScaling, single-datom transactions:");
     print_header();
-    for (people, label, rounds) in [(2_000, "10k", 100), (200_000, "1M", 12)] {
+    for (people, label, rounds) in [(2_000, "10k", 200), (200_000, "1M", 12)] {
         let t = Instant::now();
         let mut pair = Pair::people(people);
         println!(
