@@ -204,6 +204,17 @@ impl<'a> View<'a> {
         matches!(self.filter, Filter::Current) && self.bounds.is_empty()
     }
 
+    /// For a view of the current indexes less one transaction's assertions plus its retractions
+    /// (a `Before` view without dimension bounds): that transaction and the datoms it retracted.
+    /// Readers of [`visit_current`](Self::visit_current) then skip entries of the transaction
+    /// and add the matching restored datoms. `None` for any other view.
+    pub fn current_except(&self) -> Option<(EntityId, &'a [RawDatom])> {
+        match self.filter {
+            Filter::Before(t) if self.bounds.is_empty() => Some((t, self.restored)),
+            _ => None,
+        }
+    }
+
     /// Lends each current-index entry in `range` to `f`, in key order, until it returns `false`
     /// (see [`ReadStorage::visit`]). Reads the current indexes as they are: for views where
     /// [`is_current`](Self::is_current) holds.

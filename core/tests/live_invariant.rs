@@ -35,7 +35,7 @@ const ENTITIES: usize = 5;
 
 /// The queries subscribed to; `{c}` is replaced by a small integer, `{n}` by a name, `{e}` by an
 /// entity id.
-const CATALOGUE: [&str; 21] = [
+const CATALOGUE: [&str; 23] = [
     "[:find ?e ?n :where [?e :u/name ?n]]",
     "[:find ?e ?f :where [?e :u/parent ?f] [?f :u/name ?n] [?e :u/name ?n]]",
     "[:find ?e ?a :where [?e :u/age ?a] [(> ?a {c})]]",
@@ -57,6 +57,10 @@ const CATALOGUE: [&str; 21] = [
     "[:find ?e :in $ ?n :where [?e :u/name ?n] [?e :u/parent ?p] (not [?p :u/name ?n])]",
     "[:find ?e ?t :in $ [?t ...] :where [?e :u/tag ?t] [?e :u/age ?a] [(<= ?a ?t)]]",
     "[:find ?e :where [?e :u/age ?a] (or-join [?e ?a] (and [?e :u/tag {c}] (not [?e :u/name {n}])) [(< ?a {c})])]",
+    // Several patterns on one bound entity (read together from the entity's span, also on the
+    // state before a transaction), with a card-many member and a filter.
+    "[:find ?e ?n ?a ?t :where [?e :u/key _] [?e :u/name ?n] [?e :u/age ?a] [?e :u/tag ?t]]",
+    "[:find ?e ?a ?t :where [?e :u/name {n}] [?e :u/age ?a] [?e :u/tag ?t] [?e :u/parent ?p]]",
 ];
 
 const NAMES: [&str; 3] = ["a", "b", "c"];
@@ -460,6 +464,10 @@ fn every_catalogue_query() {
         .collect();
     let txs = vec![
         Tx::Ops(vec![Op::Add(0, 3, 1), Op::Upsert(4, 1, Some(2))]),
+        // One entity's parent and tags in one transaction: seeded by the parent, the tags are
+        // read with the rest of the entity, on the state before the transaction too (where the
+        // new tag must not show).
+        Tx::Ops(vec![Op::Add(0, PARENT, 2), Op::Add(0, 3, 2)]),
         Tx::Ops(vec![Op::Add(1, PARENT, 0), Op::Retract(2, 3, 2)]),
         Tx::Reassert(3),
         Tx::Ops(vec![Op::RetractEntity(3), Op::Add(0, 2, 3)]),

@@ -4,8 +4,9 @@
 //! datoms as rows of four values, caches them, then joins: several allocations per datom. For a
 //! pattern with a constant attribute on a current view — `[?e :a ?v]` with `?e` bound, or `?e`
 //! free and `?v` bound, range-bounded or free — this module probes the one index that answers it
-//! and builds output rows directly from the entries the storage lends ([`ReadStorage::visit`]).
-//! Anything else (time-filtered views, `:at/` or transitive patterns, a variable attribute, a
+//! and builds output rows directly from the entries the storage lends ([`ReadStorage::visit`]);
+//! also `?e` bound on a live query's view of the state before a transaction. Anything else
+//! (other time-filtered views, `:at/` or transitive patterns, a variable attribute, a
 //! lookup ref as a ref value, a cross product) stays on the general path, which gives the same
 //! results.
 //!
@@ -37,7 +38,11 @@ pub fn eval(
     let [e_slot, Slot::Const(Value::Keyword(kw)), v_slot, tx_slot] = slots else {
         return Ok(None);
     };
-    if !view.is_current() {
+    // A live query's state before a transaction reads the current indexes too, skipping the
+    // transaction's assertions and adding back its retractions: handled for probes by entity
+    // (the seeded evaluations live queries run), where the restored datoms are easy to pick.
+    let hidden = view.current_except();
+    if !view.is_current() && (hidden.is_none() || matches!(e_slot, Slot::Free(_))) {
         return Ok(None);
     }
     // A pattern that binds nothing from the relation would probe the same thing for every row:
@@ -63,7 +68,7 @@ pub fn eval(
             _ => None,
         };
         let lookup_ref = is_ref && matches!(v, Some(Value::Vector(_) | Value::List(_)));
-        if worth && rel.rows.len() > 1 && !lookup_ref {
+        if worth && rel.rows.len() > 1 && !lookup_ref && hidden.is_none() {
             if let Some(ids) = merge::sorted_entities(rel, *col) {
                 let tx = match tx_slot {
                     Slot::Const(t) => Some(t),
@@ -138,7 +143,9 @@ pub fn eval(
                     (d.e, d.v, d.tx)
                 }
             };
-            if tx.as_ref().is_some_and(|t| *t != Value::Int(dtx as i64)) {
+            if hidden.is_some_and(|(t, _)| dtx == t)
+                || tx.as_ref().is_some_and(|t| *t != Value::Int(dtx as i64))
+            {
                 return Ok(true);
             }
             matched += 1;
@@ -146,6 +153,18 @@ pub fn eval(
             out.extend(extend_row(row, &values, fresh, width));
             Ok(true)
         })?;
+        if let (Some((_, restored)), Some(e)) = (hidden, e) {
+            for d in restored.iter().filter(|d| {
+                d.e == e
+                    && d.a == a
+                    && v.as_ref().is_none_or(|v| d.v == *v)
+                    && tx.as_ref().is_none_or(|t| *t == Value::Int(d.tx as i64))
+            }) {
+                matched += 1;
+                let values = const_attr_row(d.e, d.v.clone(), d.tx);
+                out.extend(extend_row(row, &values, fresh, width));
+            }
+        }
         charge(matched)?;
     }
     Ok(Some(out))

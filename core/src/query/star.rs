@@ -8,7 +8,8 @@
 //!
 //! A group is the pattern the planner chose plus every other pending pattern of the same source
 //! on the same bound entity variable, each with a constant attribute, a fresh value variable (not
-//! shared with another member) and `_` as transaction; current views only. Patterns with a
+//! shared with another member) and `_` as transaction; current views, or a live query's view of
+//! the state before a transaction (`View::current_except`). Patterns with a
 //! constant value are filters and run on their own, first: a walk over the value's index entries
 //! beats a seek per row. The rows are those the patterns would give one after the other: one per
 //! combination of matching datoms, in group order.
@@ -33,7 +34,8 @@ pub fn group(ctx: &Ctx<'_>, chosen: usize, pending: &[&Clause], rel: &Rel) -> Op
         return None;
     };
     let entity = entity_var(first, rel)?;
-    if !ctx.source(&first.src).ok()?.is_current() {
+    let view = ctx.source(&first.src).ok()?;
+    if !view.is_current() && view.current_except().is_none() {
         return None;
     }
     let mut fresh: Vec<&Var> = Vec::new();
@@ -124,6 +126,9 @@ pub fn eval(ctx: &mut Ctx<'_>, patterns: &[&Pattern], rel: Rel) -> Result<Rel> {
     ) else {
         return Ok(rel);
     };
+    // A live query's state before a transaction: its assertions are skipped, its retractions
+    // added back.
+    let hidden = view.current_except();
     let mut rows = Vec::new();
     for row in &rel.rows {
         let Some(e) = row
@@ -145,13 +150,24 @@ pub fn eval(ctx: &mut Ctx<'_>, patterns: &[&Pattern], rel: Rel) -> Result<Rel> {
             if !members.iter().any(|m| m.attr == a) {
                 return Ok(true);
             }
-            let v = decode_current(Index::Eavt, k)?.v;
+            let d = decode_current(Index::Eavt, k)?;
+            if hidden.is_some_and(|(t, _)| d.tx == t) {
+                return Ok(true);
+            }
             for m in members.iter_mut().filter(|m| m.attr == a) {
-                m.found.push(v.clone());
+                m.found.push(d.v.clone());
                 read += 1;
             }
             Ok(true)
         })?;
+        for d in hidden.map_or(&[][..], |(_, restored)| restored) {
+            if d.e == e {
+                for m in members.iter_mut().filter(|m| m.attr == d.a) {
+                    m.found.push(d.v.clone());
+                    read += 1;
+                }
+            }
+        }
         ctx.charge(read)?;
         extend(row, &members, &mut rows);
     }
