@@ -2,6 +2,8 @@
 //! embedding dfdb gets from that one-line choice (glibc's allocator consolidates its free lists on
 //! larger requests, which query results pay for).
 
+// Native only: `cargo test` on wasm32 builds the examples too, without the dependency.
+#[cfg(not(target_arch = "wasm32"))]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
