@@ -26,7 +26,8 @@ class TxReport {
   #hex;
   #data;
   // One accessor object for every report: V8 then gives all reports one shape (a getter closure
-  // per report made each its own, and the constructor 4× slower).
+  // per report made each its own, and the constructor 4× slower). It reads private fields, so it
+  // answers on a report itself (not through a Proxy of one or an object inheriting from one).
   static #txData = {
     enumerable: true,
     get() {
@@ -81,8 +82,10 @@ const JSON_DEPTH = 64;
 /**
  * Whether JSON says `v` exactly as the engine's JS-data conversion reads it (web/src/convert.rs):
  * strings, finite numbers, booleans, `null`, arrays (holes and `undefined` are nil both ways) and
- * plain objects without `undefined` values (JSON would drop the key). Anything else (`Date`,
- * bigint, bytes, `Set`, `Map`, class instances, functions, NaN) takes the value-by-value path.
+ * plain objects without `undefined` values (JSON would drop the key), none with a `toJSON`.
+ * Anything else (`Date`, bigint, bytes, `Set`, `Map`, class instances, functions, NaN) takes the
+ * value-by-value path. (A getter on tx data runs twice on this path: here and in
+ * `JSON.stringify`.)
  */
 function jsonExact(v, depth) {
   switch (typeof v) {
@@ -93,7 +96,8 @@ function jsonExact(v, depth) {
       return Number.isFinite(v);
     case 'object': {
       if (v === null) return true;
-      if (depth >= JSON_DEPTH) return false;
+      // `JSON.stringify` would write what `toJSON` returns (own, inherited, non-enumerable).
+      if (depth >= JSON_DEPTH || v.toJSON !== undefined) return false;
       if (Array.isArray(v)) {
         for (let i = 0; i < v.length; i++) {
           const x = v[i];
@@ -118,8 +122,7 @@ function jsonExact(v, depth) {
  * (web/src/json_read.rs), EDN text and other JS data as they are.
  */
 function transactRaw(raw, tx, options) {
-  if (typeof tx === 'object' && tx !== null && Object.prototype.toJSON === undefined &&
-      Array.prototype.toJSON === undefined && jsonExact(tx, 0)) {
+  if (typeof tx === 'object' && tx !== null && jsonExact(tx, 0)) {
     return raw.transactJson(JSON.stringify(tx), options);
   }
   return raw.transact(tx, options);

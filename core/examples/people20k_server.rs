@@ -24,12 +24,13 @@ pub fn main() {
         eprintln!("usage: people20k_server REQUEST_FIFO REPLY_FIFO");
         std::process::exit(2);
     };
-    let db = add_all(&people());
+    // The pipes first: the Node side blocks opening them until this process does.
     let requests = BufReader::new(File::open(req).expect("open the request pipe"));
     let mut replies = File::options()
         .write(true)
         .open(rep)
         .expect("open the reply pipe");
+    let db = add_all(&people());
     for line in requests.lines() {
         let Ok(line) = line else { break };
         let reply = match answer(&db, &line) {

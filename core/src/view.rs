@@ -166,12 +166,7 @@ impl<'a> View<'a> {
         if hidden.is_none() {
             return Ok(Box::new(iter));
         }
-        let v = v.cloned();
-        let restored = self.restored.iter().filter(move |d| {
-            e.is_none_or(|e| d.e == e)
-                && a.is_none_or(|a| d.a == a)
-                && v.as_ref().is_none_or(|v| &d.v == v)
-        });
+        let restored = self.restored(e, a, v.cloned());
         Ok(Box::new(iter.chain(restored.cloned().map(Ok))))
     }
 
@@ -205,19 +200,39 @@ impl<'a> View<'a> {
     }
 
     /// For a view of the current indexes less one transaction's assertions plus its retractions
-    /// (a `Before` view without dimension bounds): that transaction and the datoms it retracted.
-    /// Readers of [`visit_current`](Self::visit_current) then skip entries of the transaction
-    /// and add the matching restored datoms. `None` for any other view.
-    pub fn current_except(&self) -> Option<(EntityId, &'a [RawDatom])> {
+    /// (a `Before` view without dimension bounds): that transaction. Readers of
+    /// [`visit_current`](Self::visit_current) then skip entries of the transaction and add the
+    /// matching [`restored`](Self::restored) datoms. `None` for any other view.
+    pub fn current_except(&self) -> Option<EntityId> {
         match self.filter {
-            Filter::Before(t) if self.bounds.is_empty() => Some((t, self.restored)),
+            Filter::Before(t) if self.bounds.is_empty() => Some(t),
             _ => None,
         }
     }
 
+    /// The datoms a `Before` view shows although they are no longer current (those its
+    /// transaction retracted) matching the bound components; none for any other view.
+    pub fn restored(
+        &self,
+        e: Option<EntityId>,
+        a: Option<AttrId>,
+        v: Option<Value>,
+    ) -> impl Iterator<Item = &'a RawDatom> + 'a {
+        let restored = match self.filter {
+            Filter::Before(_) => self.restored,
+            _ => &[],
+        };
+        restored.iter().filter(move |d| {
+            e.is_none_or(|e| d.e == e)
+                && a.is_none_or(|a| d.a == a)
+                && v.as_ref().is_none_or(|v| &d.v == v)
+        })
+    }
+
     /// Lends each current-index entry in `range` to `f`, in key order, until it returns `false`
     /// (see [`ReadStorage::visit`]). Reads the current indexes as they are: for views where
-    /// [`is_current`](Self::is_current) holds.
+    /// [`is_current`](Self::is_current) holds, or readers that apply
+    /// [`current_except`](Self::current_except) themselves.
     pub fn visit_current(&self, range: KeyRange, f: &mut Visitor<'_>) -> Result<()> {
         self.store.visit(range, f)
     }

@@ -189,6 +189,12 @@ test('tx data sent as JSON reads as the value-by-value conversion reads it', () 
   assert.deepEqual(err(() => db.transact([{ 't/none': undefined }])), ['type', 'type error: nil is not a valid value for :t/none']);
   assert.deepEqual(err(() => db.transact([{ 'not a keyword': 1 }])), err(() => db._raw().transact([{ 'not a keyword': 1 }])));
   assert.deepEqual(err(() => db.transact([{ 't/x': new (class K {})() }])), err(() => db._raw().transact([{ 't/x': new (class K {})() }])));
+  // A `toJSON` anywhere (own or inherited, enumerable or not, on an array or an object) would
+  // make JSON say something else: such data goes value by value.
+  const withToJson = (x) => Object.defineProperty(x, 'toJSON', { value: () => 'other', enumerable: false });
+  const tagged = new Database({ clock: null });
+  tagged.transact([{ ':db/id': 1, 't/list': withToJson([1, 2]), 't/map': withToJson({ 't/k': 1 }) }]);
+  assert.equal(tagged.pullEdn('[:t/list :t/map]', '1'), '{:t/list [1 2], :t/map {:t/k 1}}');
   // Nesting beyond the JSON walk's depth goes value by value, which takes it up to its own
   // limit and reports anything deeper.
   const nest = (n) => { let v = 1; for (let i = 0; i < n; i++) v = [v]; return v; };

@@ -301,11 +301,21 @@ pub fn from_js(v: &JsValue, opts: FromJs) -> Result<Value, Error> {
     from_js_at(v, opts, 0)
 }
 
+/// The error for JS data nested deeper than [`MAX_DEPTH`].
+pub(crate) fn too_deep() -> Error {
+    Error::Limit(format!("JS data nested deeper than {MAX_DEPTH} levels"))
+}
+
+/// A plain object's key as the keyword it names (with or without its colon).
+pub(crate) fn object_key(key: &str) -> Result<Value, Error> {
+    keyword_from(key)
+        .map(Value::Keyword)
+        .ok_or_else(|| Error::parse(format!("object key {key:?} is not a keyword name")))
+}
+
 fn from_js_at(v: &JsValue, opts: FromJs, depth: usize) -> Result<Value, Error> {
     if depth > MAX_DEPTH {
-        return Err(Error::Limit(format!(
-            "JS data nested deeper than {MAX_DEPTH} levels"
-        )));
+        return Err(too_deep());
     }
     // Each check below is a call into JS: the common kinds (numbers, strings, arrays, plain
     // objects) are tried first. The kinds are disjoint, so the order changes no answer.
@@ -406,10 +416,8 @@ fn object_value(v: &JsValue, opts: FromJs, depth: usize) -> Result<Value, Error>
     let mut entries = Vec::new();
     for pair in Object::entries(Object::unchecked_from_js_ref(v)).iter() {
         let pair: Array = Array::unchecked_from_js(pair);
-        let key = pair.get(0).as_string().unwrap_or_default();
-        let k = keyword_from(&key)
-            .ok_or_else(|| Error::parse(format!("object key {key:?} is not a keyword name")))?;
-        entries.push((Value::Keyword(k), from_js_at(&pair.get(1), opts, depth)?));
+        let key = object_key(&pair.get(0).as_string().unwrap_or_default())?;
+        entries.push((key, from_js_at(&pair.get(1), opts, depth)?));
     }
     Ok(map_value(entries, opts))
 }

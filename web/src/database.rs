@@ -88,9 +88,11 @@ fn edn_text(v: &JsValue, what: &str) -> Result<Value, JsValue> {
     read(&text_arg(v, what)?)
 }
 
-/// A string argument. Entry points take strings as `JsValue` and check them here: a `&str`
-/// parameter trusts the JS caller, and wasm-bindgen's glue handed a number to the allocator as a
-/// length, trapping inside it (and leaving the instance unusable) instead of reporting the call.
+/// A string argument. Entry points the package's API passes user values to take strings as
+/// `JsValue` and check them here: a `&str` parameter trusts the JS caller, and wasm-bindgen's glue
+/// handed a number to the allocator as a length, trapping inside it (and leaving the instance
+/// unusable) instead of reporting the call. (`transactJson` and `decodeTxData` keep `&str`: only
+/// js/database.js calls them, with strings it made.)
 pub(crate) fn text_arg(v: &JsValue, what: &str) -> Result<String, JsValue> {
     v.as_string().ok_or_else(|| {
         let kind = v.js_typeof().as_string().unwrap_or_default();
@@ -204,10 +206,11 @@ pub fn decode_tx_data(hex: &str) -> Result<JsValue, JsValue> {
     Ok(out.into())
 }
 
-/// A transaction report as the array `[tx, txInstant (ms), tempids, txDataHex]`, which the JS
-/// layer (`TxReport` in js/database.js) turns into `{tx, txInstant, tempids, txData}`: one call
-/// across the boundary instead of one per field, a `Date` made in JS, `tempids` as a flat
-/// `[tempid, id, …]` array or `null`. The datoms stay in the engine's compact encoding until JS
+/// A transaction report as one string `"tx,txInstant (ms),txDataHex"` when the transaction named
+/// no tempids (its only one is `:db/current-tx`), else the array `[tx, txInstant (ms), tempids,
+/// txDataHex]` with `tempids` a flat `[tempid, id, …]` array; the JS layer (`TxReport` in
+/// js/database.js) turns either into `{tx, txInstant, tempids, txData}`: one value across the
+/// boundary instead of one per field, a `Date` made in JS. The datoms stay in the engine's compact encoding until JS
 /// reads `txData` (building a JS object per datom was a third of a one-datom transaction's time,
 /// and most callers never look), as hex text rather than a `Uint8Array`: every typed array is an
 /// external allocation that hastens V8's garbage collections, and one per transaction made

@@ -10,13 +10,16 @@
 //! `convert::string_value` (keywords from a leading colon), arrays as vectors, objects as maps
 //! whose keys are keyword names (in order, as `(dfdb/ordered-map …)` when asked).
 
-use crate::convert::{keyword_from, map_value, number_value, string_value, FromJs, MAX_DEPTH};
+use crate::convert::{
+    map_value, number_value, object_key, string_value, too_deep, FromJs, MAX_DEPTH,
+};
 use dfdb_core::{Error, Value};
 
 /// The value of JSON `text`, read as `from_js` reads the JS value it came from.
 ///
-/// Errors name what is wrong: text that is not JSON (never produced by `JSON.stringify`), an
-/// object key that is not a keyword name, nesting deeper than the JS-data limit.
+/// Errors name what is wrong: text that is not JSON (never produced by `JSON.stringify`; the
+/// reader is lenient about some of it, such as leading zeros), an object key that is not a
+/// keyword name, nesting deeper than the JS-data limit.
 pub fn read(text: &str, opts: FromJs) -> Result<Value, Error> {
     let mut r = Reader {
         bytes: text.as_bytes(),
@@ -75,9 +78,7 @@ impl Reader<'_> {
 
     fn value(&mut self, depth: usize) -> Result<Value, Error> {
         if depth > MAX_DEPTH {
-            return Err(Error::Limit(format!(
-                "JS data nested deeper than {MAX_DEPTH} levels"
-            )));
+            return Err(too_deep());
         }
         self.space();
         match self.peek() {
@@ -107,14 +108,11 @@ impl Reader<'_> {
                         if self.peek() != Some(b'"') {
                             return Err(self.error("expected an object key"));
                         }
-                        let key = self.string()?;
-                        let k = keyword_from(&key).ok_or_else(|| {
-                            Error::parse(format!("object key {key:?} is not a keyword name"))
-                        })?;
+                        let key = object_key(&self.string()?)?;
                         if !self.eat(b':') {
                             return Err(self.error("expected :"));
                         }
-                        entries.push((Value::Keyword(k), self.value(depth + 1)?));
+                        entries.push((key, self.value(depth + 1)?));
                         if self.eat(b'}') {
                             break;
                         }

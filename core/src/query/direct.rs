@@ -143,9 +143,7 @@ pub fn eval(
                     (d.e, d.v, d.tx)
                 }
             };
-            if hidden.is_some_and(|(t, _)| dtx == t)
-                || tx.as_ref().is_some_and(|t| *t != Value::Int(dtx as i64))
-            {
+            if hidden == Some(dtx) || tx.as_ref().is_some_and(|t| *t != Value::Int(dtx as i64)) {
                 return Ok(true);
             }
             matched += 1;
@@ -153,13 +151,10 @@ pub fn eval(
             out.extend(extend_row(row, &values, fresh, width));
             Ok(true)
         })?;
-        if let (Some((_, restored)), Some(e)) = (hidden, e) {
-            for d in restored.iter().filter(|d| {
-                d.e == e
-                    && d.a == a
-                    && v.as_ref().is_none_or(|v| d.v == *v)
-                    && tx.as_ref().is_none_or(|t| *t == Value::Int(d.tx as i64))
-            }) {
+        if let Some(e) = e {
+            let restored = view.restored(Some(e), Some(a), v.clone());
+            for d in restored.filter(|d| tx.as_ref().is_none_or(|t| *t == Value::Int(d.tx as i64)))
+            {
                 matched += 1;
                 let values = const_attr_row(d.e, d.v.clone(), d.tx);
                 out.extend(extend_row(row, &values, fresh, width));

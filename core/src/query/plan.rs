@@ -183,7 +183,8 @@ fn pattern_cost(ctx: &mut Ctx<'_>, p: &Pattern, rel: &Rel, rows: f64) -> Result<
     Ok(cost)
 }
 
-/// How many datoms attribute `kw` has (with value `val`), capped, cached per query.
+/// How many datoms attribute `kw` has (exact, kept by every transaction), or how many hold value
+/// `val` (counted up to a cap, cached per query).
 fn estimate(ctx: &mut Ctx<'_>, src: &str, kw: &Value, val: Option<&Value>) -> Result<usize> {
     let Some(val) = val else {
         // Kept exact by every transaction: read, not cached (a cache key is an allocation).

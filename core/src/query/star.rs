@@ -151,7 +151,7 @@ pub fn eval(ctx: &mut Ctx<'_>, patterns: &[&Pattern], rel: Rel) -> Result<Rel> {
                 return Ok(true);
             }
             let d = decode_current(Index::Eavt, k)?;
-            if hidden.is_some_and(|(t, _)| d.tx == t) {
+            if hidden == Some(d.tx) {
                 return Ok(true);
             }
             for m in members.iter_mut().filter(|m| m.attr == a) {
@@ -160,12 +160,10 @@ pub fn eval(ctx: &mut Ctx<'_>, patterns: &[&Pattern], rel: Rel) -> Result<Rel> {
             }
             Ok(true)
         })?;
-        for d in hidden.map_or(&[][..], |(_, restored)| restored) {
-            if d.e == e {
-                for m in members.iter_mut().filter(|m| m.attr == d.a) {
-                    m.found.push(d.v.clone());
-                    read += 1;
-                }
+        for d in view.restored(Some(e), None, None) {
+            for m in members.iter_mut().filter(|m| m.attr == d.a) {
+                m.found.push(d.v.clone());
+                read += 1;
             }
         }
         ctx.charge(read)?;
