@@ -9,7 +9,7 @@ mod common;
 use common::{add_all, edn, people};
 use std::hint::black_box;
 
-fn main() {
+pub fn main() {
     let which = std::env::args().nth(1).unwrap_or_else(|| "q4".into());
     let n: u32 = std::env::args()
         .nth(2)
