@@ -164,7 +164,10 @@ fn sorted_set(mut tuples: Vec<Value>) -> BTreeSet<Value> {
     let leads: Option<Vec<i64>> = tuples.iter().map(lead).collect();
     match leads {
         Some(leads) => {
-            let mut keyed: Vec<(i64, Value)> = leads.into_iter().zip(tuples).collect();
+            let mut keyed = match by_dense_leads(&leads, tuples) {
+                Ok(set) => return set,
+                Err(keyed) => keyed,
+            };
             keyed.sort_unstable_by(|(a, x), (b, y)| a.cmp(b).then_with(|| x.cmp(y)));
             keyed.dedup_by(|(a, x), (b, y)| a == b && x == y);
             keyed.into_iter().map(|(_, t)| t).collect()
@@ -175,6 +178,40 @@ fn sorted_set(mut tuples: Vec<Value>) -> BTreeSet<Value> {
             tuples.into_iter().collect()
         }
     }
+}
+
+/// Entity ids are handed out in sequence, so a result's leading ids often fill a range not much
+/// wider than the result: then each tuple goes to its id's slot, in one pass instead of a sort.
+/// Gives the tuples back, paired with their leads, when the range is too wide or two tuples share
+/// a lead (the caller sorts them).
+fn by_dense_leads(leads: &[i64], tuples: Vec<Value>) -> Result<BTreeSet<Value>, Vec<(i64, Value)>> {
+    let mut pairs = leads.iter().copied().zip(tuples);
+    let (Some(&lo), Some(&hi)) = (leads.iter().min(), leads.iter().max()) else {
+        return Ok(BTreeSet::new());
+    };
+    let span = hi.abs_diff(lo);
+    if leads.len() < 64 || span >= 4 * leads.len() as u64 {
+        return Err(pairs.collect());
+    }
+    let mut slots: Vec<Option<Value>> = Vec::new();
+    slots.resize_with(span as usize + 1, || None);
+    while let Some((l, t)) = pairs.next() {
+        match slots.get_mut(l.abs_diff(lo) as usize) {
+            Some(slot @ None) => *slot = Some(t),
+            _ => {
+                // Two tuples share a lead: give everything back, with the leads.
+                let mut keyed: Vec<(i64, Value)> = slots
+                    .into_iter()
+                    .enumerate()
+                    .filter_map(|(i, t)| t.map(|t| (lo.saturating_add(i as i64), t)))
+                    .collect();
+                keyed.push((l, t));
+                keyed.extend(pairs);
+                return Err(keyed);
+            }
+        }
+    }
+    Ok(slots.into_iter().flatten().collect())
 }
 
 /// One result row as a map under `:keys`/`:strs`/`:syms` names.
@@ -267,4 +304,37 @@ fn aggregate_rows(q: &Query, elems: &[FindElem], rel: &Rel) -> Result<Vec<Vec<Va
         out.push(tuple);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sorted_set;
+    use crate::Value;
+    use alloc::collections::BTreeSet;
+    use alloc::vec::Vec;
+
+    fn tuple(e: i64, x: i64) -> Value {
+        Value::Vector(alloc::vec![Value::Int(e), Value::Int(x)])
+    }
+
+    /// Dense leading ids (one slot each), the same with a repeated lead (a duplicate tuple and a
+    /// different tuple under one id: back to sorting), sparse ids, few rows, and non-integer
+    /// leads: always the set of the tuples.
+    #[test]
+    fn the_set_of_the_tuples_whichever_way_it_is_built() {
+        let dense: Vec<Value> = (0..200).rev().map(|i| tuple(1000 + i * 3, i % 7)).collect();
+        let mut repeated = dense.clone();
+        repeated.push(tuple(1000, 0));
+        repeated.push(tuple(1000, 5));
+        repeated.push(tuple(1597, 1));
+        let sparse: Vec<Value> = (0..200).map(|i| tuple(i * 1000, i)).collect();
+        let few: Vec<Value> = (0..10).map(|i| tuple(10 - i, i)).collect();
+        let mut mixed = dense.clone();
+        mixed.push(Value::Vector(alloc::vec![Value::str("x")]));
+        let negative: Vec<Value> = (0..100).map(|i| tuple(-50 + i, i)).collect();
+        for tuples in [dense, repeated, sparse, few, mixed, negative] {
+            let want: BTreeSet<Value> = tuples.iter().cloned().collect();
+            assert_eq!(sorted_set(tuples), want);
+        }
+    }
 }
