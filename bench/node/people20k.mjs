@@ -556,7 +556,9 @@ function goal(label, ops, min) {
   const have = ops.filter((o) => results[o]);
   if (!have.length) return null;
   const bad = have.filter((o) => results[o].ratio.median < min);
-  const list = have.map((o) => `${o.split(/[ ,]/)[0]} ${fmtRatio(r(o))}`).join(', ');
+  // One decimal more than the table: "20×" must not hide a 19.6× that misses the goal.
+  const exact = (x) => `${x.toFixed(x >= 10 ? 1 : 2)}×`;
+  const list = have.map((o) => `${o.split(/[ ,]/)[0]} ${exact(r(o))}`).join(', ');
   return `- ${bad.length ? '**not met**' : '**met**'}: ${label} — ${list}` +
     (bad.length ? `. Short: ${bad.map((o) => o.split(/[ ,]/)[0]).join(', ')}.` : '.');
 }
