@@ -17,6 +17,7 @@ use super::ast::*;
 use super::eval::{eval_clauses, Ctx};
 use super::rel::{bind_vars, first_seen_vars, Rel};
 use crate::{err, Error, Result, Symbol, Value};
+use alloc::borrow::Cow;
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use hashbrown::{HashMap, HashSet};
@@ -95,26 +96,30 @@ pub fn eval_call(
         ctx.tables = Some(RuleTables::default());
     }
     register(ctx, &key, inputs);
-    let answers: Vec<Vec<Value>> = if top {
+    let out = if top {
         let result = fixpoint(ctx);
         let tables = ctx.tables.take();
         result?;
-        tables
-            .and_then(|mut t| t.tables.remove(&key))
-            .map(|t| t.answers.into_iter().collect())
-            .unwrap_or_default()
+        let table = tables.and_then(|mut t| t.tables.remove(&key));
+        join_answers(
+            rel,
+            args,
+            &mask,
+            table.iter().flat_map(|t| t.answers.iter()),
+        )
     } else {
+        // The table's answers are read where they are: a call made each round saw every answer
+        // copied.
         let delta_only = ctx.tables.as_ref().and_then(|t| t.delta_site) == Some(address(site));
-        ctx.tables
-            .as_ref()
-            .and_then(|t| t.tables.get(&key))
-            .map(|t| match delta_only {
-                true => t.delta.clone(),
-                false => t.answers.iter().cloned().collect(),
-            })
-            .unwrap_or_default()
+        let table = ctx.tables.as_ref().and_then(|t| t.tables.get(&key));
+        match (table, delta_only) {
+            (Some(t), true) => join_answers(rel, args, &mask, t.delta.iter()),
+            (Some(t), false) => join_answers(rel, args, &mask, t.answers.iter()),
+            (None, _) => join_answers(rel, args, &mask, core::iter::empty()),
+        }
     };
-    join_answers(ctx, rel, args, &mask, answers)
+    ctx.charge(out.rows.len())?;
+    Ok(out)
 }
 
 fn bound_values(args: &[Term], mask: &[bool], rel: &Rel, row: &[Value]) -> Vec<Value> {
@@ -284,21 +289,28 @@ fn eval_body(
 }
 
 /// Joins answer tuples into `rel` through the call's arguments.
-fn join_answers(
-    ctx: &mut Ctx<'_>,
+fn join_answers<'a>(
     rel: Rel,
     args: &[Term],
     mask: &[bool],
-    answers: Vec<Vec<Value>>,
-) -> Result<Rel> {
-    let mut index: HashMap<Vec<Value>, Vec<&Vec<Value>>> = HashMap::new();
-    for a in &answers {
-        let k: Vec<Value> = a
-            .iter()
-            .zip(mask)
-            .filter(|(_, m)| **m)
-            .map(|(v, _)| v.clone())
-            .collect();
+    answers: impl Iterator<Item = &'a Vec<Value>>,
+) -> Rel {
+    // Answers by their bound arguments. When those lead (`(follows ?x ?y)` with `?x` bound), the
+    // key is a slice of the answer itself: no copy per answer.
+    let lead = mask.iter().take_while(|m| **m).count();
+    let leading = mask.iter().skip(lead).all(|m| !*m);
+    let mut index: HashMap<Cow<'a, [Value]>, Vec<&'a Vec<Value>>> = HashMap::new();
+    for a in answers {
+        let k = match a.get(..lead) {
+            Some(k) if leading => Cow::Borrowed(k),
+            _ => Cow::Owned(
+                a.iter()
+                    .zip(mask)
+                    .filter(|(_, m)| **m)
+                    .map(|(v, _)| v.clone())
+                    .collect(),
+            ),
+        };
         index.entry(k).or_default().push(a);
     }
     let free_args = || args.iter().zip(mask).filter(|(_, m)| !**m).map(|(t, _)| t);
@@ -308,7 +320,7 @@ fn join_answers(
     let mut rows = Vec::new();
     for row in &rel.rows {
         let k = bound_values(args, mask, &rel, row);
-        let Some(matches) = index.get(&k) else {
+        let Some(matches) = index.get(k.as_slice()) else {
             continue;
         };
         for a in matches {
@@ -323,6 +335,5 @@ fn join_answers(
             }
         }
     }
-    ctx.charge(rows.len())?;
-    Ok(Rel { vars, rows })
+    Rel { vars, rows }
 }
