@@ -371,11 +371,18 @@ impl Hash for Value {
     fn hash<H: Hasher>(&self, state: &mut H) {
         // Consistent with Eq: Int and Float are never equal, and equal floats have equal bits
         // (NaN is canonical, -0.0 and 0.0 are distinct values).
+        if let Value::Int(i) | Value::Inst(i) = self {
+            // The commonest key (entity ids, numbers) in one write: the kind would be a second
+            // hashing round (a 128-bit multiply, emulated in wasm). An instant and a long of the
+            // same number share a hash, which only equal values must.
+            state.write_i64(*i);
+            return;
+        }
         core::mem::discriminant(self).hash(state);
         match self {
             Value::Nil => {}
             Value::Bool(b) => b.hash(state),
-            Value::Int(i) | Value::Inst(i) => i.hash(state),
+            Value::Int(_) | Value::Inst(_) => {}
             Value::Float(f) => {
                 let bits = if f.is_nan() {
                     CANONICAL_NAN_BITS
