@@ -138,8 +138,8 @@ export function dfdbError(kind, message) {
 
 /**
  * A read's result as the engine hands it over (web/src/database.rs `result_to_js`): a set of number
- * tuples as one `Float64Array` (web/src/numbers.rs); most other results as JSON text behind a tag
- * character (`J`: the value, `S`: a `Set`'s members), parsed here in one call instead of being
+ * tuples as one `Float64Array` (web/src/numbers.rs); most other results as JSON text (a `Set`'s
+ * members as a JSON array after the character `S`), parsed here in one call instead of being
  * built piece by piece across the wasm boundary (web/src/json.rs); a result JSON cannot carry
  * exactly (bigints, `Date`s, bytes, NaN and the infinities, nested sets, maps with keys other
  * than keywords and plain strings) as the value itself, which is never a string or a
@@ -158,8 +158,7 @@ const result = (r) => {
     return set;
   }
   if (typeof r !== 'string') return r;
-  const value = JSON.parse(r.slice(1));
-  return r.charCodeAt(0) === 83 /* S */ ? new Set(value) : value;
+  return r.charCodeAt(0) === 83 /* S */ ? new Set(JSON.parse(r.slice(1))) : JSON.parse(r);
 };
 
 /** The read methods shared by a database and its views; `at` selects the point in time. */

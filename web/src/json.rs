@@ -18,12 +18,13 @@ use dfdb_core::Value;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-/// The first character of an encoded result: the JSON is the value itself.
-pub const PLAIN: char = 'J';
-/// The first character of an encoded result: the JSON is an array of a `Set`'s members.
+/// The first character of an encoded set: the JSON after it is an array of the set's members.
+/// (No JSON text starts with it, so any other value is its JSON alone: one string fewer for JS
+/// to cut before parsing.)
 pub const SET: char = 'S';
 
-/// `v` as a tag character followed by JSON, or `None` when `v` has no exact JSON form.
+/// `v` as JSON (a set: [`SET`] and its members' JSON array), or `None` when `v` has no exact
+/// JSON form.
 pub fn encode(v: &Value) -> Option<String> {
     let mut out = String::with_capacity(64);
     match v {
@@ -31,10 +32,7 @@ pub fn encode(v: &Value) -> Option<String> {
             out.push(SET);
             seq(members.iter(), &mut out)?;
         }
-        other => {
-            out.push(PLAIN);
-            value(other, &mut out)?;
-        }
+        other => value(other, &mut out)?,
     }
     Some(out)
 }
@@ -161,17 +159,17 @@ mod tests {
     fn writes_json_with_the_js_mapping() {
         assert_eq!(
             enc(r#"{:name "Ivan" :age 37 :tags [:a/b "x"]}"#).as_deref(),
-            Some(r#"J{":age":37,":name":"Ivan",":tags":[":a/b","x"]}"#)
+            Some(r#"{":age":37,":name":"Ivan",":tags":[":a/b","x"]}"#)
         );
         assert_eq!(enc("#{[1 2] [3 4]}").as_deref(), Some("S[[1,2],[3,4]]"));
-        assert_eq!(enc("nil").as_deref(), Some("Jnull"));
-        assert_eq!(enc("-12").as_deref(), Some("J-12"));
-        assert_eq!(enc("1.5").as_deref(), Some("J1.5"));
-        assert_eq!(enc("-0.0").as_deref(), Some("J-0"));
-        assert_eq!(enc(r#""a\"b\\c\nd""#).as_deref(), Some(r#"J"a\"b\\c\nd""#));
+        assert_eq!(enc("nil").as_deref(), Some("null"));
+        assert_eq!(enc("-12").as_deref(), Some("-12"));
+        assert_eq!(enc("1.5").as_deref(), Some("1.5"));
+        assert_eq!(enc("-0.0").as_deref(), Some("-0"));
+        assert_eq!(enc(r#""a\"b\\c\nd""#).as_deref(), Some(r#""a\"b\\c\nd""#));
         assert_eq!(
             encode(&Value::Str("\u{1}é".into())).as_deref(),
-            Some("J\"\\u0001é\"")
+            Some("\"\\u0001é\"")
         );
     }
 
@@ -194,7 +192,7 @@ mod tests {
         assert_eq!(encode(&Value::Bytes(vec![1].into())), None);
         assert_eq!(
             enc("9007199254740991").as_deref(),
-            Some("J9007199254740991")
+            Some("9007199254740991")
         );
     }
 }
