@@ -190,9 +190,6 @@ mod tests {
         }
         assert_eq!(encode(&Value::Ref(1 << 53)), None);
         assert_eq!(encode(&Value::Bytes(vec![1].into())), None);
-        assert_eq!(
-            enc("9007199254740991").as_deref(),
-            Some("9007199254740991")
-        );
+        assert_eq!(enc("9007199254740991").as_deref(), Some("9007199254740991"));
     }
 }
