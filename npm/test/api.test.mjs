@@ -243,6 +243,7 @@ test('a non-string where EDN text belongs is a type error naming it, and harms n
     datoms: () => db.datoms(0),
     subscribeEdn: () => db.subscribeEdn(undefined, () => {}),
     readEdn: () => readEdn(12),
+    transactJson: () => db._raw().transactJson(3),
     canonicalEdn: () => canonicalEdn({}),
   };
   for (const [name, call] of Object.entries(calls)) {

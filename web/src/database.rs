@@ -88,11 +88,9 @@ fn edn_text(v: &JsValue, what: &str) -> Result<Value, JsValue> {
     read(&text_arg(v, what)?)
 }
 
-/// A string argument. Entry points the package's API passes user values to take strings as
-/// `JsValue` and check them here: a `&str` parameter trusts the JS caller, and wasm-bindgen's glue
-/// handed a number to the allocator as a length, trapping inside it (and leaving the instance
-/// unusable) instead of reporting the call. (`transactJson` and `decodeTxData` keep `&str`: only
-/// js/database.js calls them, with strings it made.)
+/// A string argument. Entry points take strings as `JsValue` and check them here: a `&str`
+/// parameter trusts the JS caller, and wasm-bindgen's glue handed a number to the allocator as a
+/// length, trapping inside it (and leaving the instance unusable) instead of reporting the call.
 pub(crate) fn text_arg(v: &JsValue, what: &str) -> Result<String, JsValue> {
     v.as_string().ok_or_else(|| {
         let kind = v.js_typeof().as_string().unwrap_or_default();
@@ -177,8 +175,9 @@ fn datoms_to_js(ds: &[Datom]) -> JsValue {
 /// The datoms of a transaction report, from the text `report_to_js` left in `txDataHex` (the
 /// JS layer calls this the first time a report's `txData` is read).
 #[wasm_bindgen(js_name = decodeTxData)]
-pub fn decode_tx_data(hex: &str) -> Result<JsValue, JsValue> {
-    let bytes = dfdb_core::codec::hex::decode(hex)
+pub fn decode_tx_data(hex: JsValue) -> Result<JsValue, JsValue> {
+    let hex = text_arg(&hex, "txData")?;
+    let bytes = dfdb_core::codec::hex::decode(&hex)
         .ok_or_else(|| js_error(&Error::Type("txDataHex is not hex".into())))?;
     let malformed = || js_error(&Error::Type("txDataHex holds a malformed datom".into()));
     let out = Array::new();
@@ -459,8 +458,9 @@ impl RawDatabase {
     /// as `JSON.stringify` text (see [`crate::json_read`]): one boundary crossing instead of one
     /// per value, the same values.
     #[wasm_bindgen(js_name = transactJson)]
-    pub fn transact_json(&self, json: &str, options: JsValue) -> Result<JsValue, JsValue> {
-        let value = crate::json_read::read(json, FromJs { ordered_maps: true }).js()?;
+    pub fn transact_json(&self, json: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+        let json = text_arg(&json, "tx data (JSON text)")?;
+        let value = crate::json_read::read(&json, FromJs { ordered_maps: true }).js()?;
         self.transact_value(value, options)
     }
 

@@ -59,7 +59,7 @@ fn transact_edn_then_query_pull_entity() {
         .find(|i| tempids.get(*i).as_string().as_deref() == Some("ann"))
         .map(|i| tempids.get(i + 1));
     assert_eq!(ann, Some(JsValue::from(1)));
-    let datoms = dfdb_web::database::decode_tx_data(&report.get(3).as_string().unwrap()).unwrap();
+    let datoms = dfdb_web::database::decode_tx_data(report.get(3)).unwrap();
     assert_eq!(js_sys::Array::from(&datoms).length(), 6);
     let q = "[:find ?n ?a :where [?e :person/name ?n] [(get-else $ ?e :person/age 0) ?a]]";
     assert_eq!(
