@@ -3,7 +3,7 @@
 // named pipes with blocking reads and writes, so a native sample is taken inside a harness round
 // like any other (interleaved with DataScript's), timed by the harness's own clock.
 
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +24,13 @@ export function startNative(root, example = 'people20k_server') {
     { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
   } catch (e) {
     console.error(`note: no native rows (building core/examples/${example} failed: ${e.message})`);
+    return null;
+  }
+  // Opening a pipe blocks until the server opens its end: make sure it can start at all first
+  // (without arguments it prints its usage and exits with 2).
+  const probe = spawnSync(exe, [], { encoding: 'utf8' });
+  if (probe.status !== 2) {
+    console.error(`note: no native rows (${exe} did not start: ${probe.error?.message ?? probe.stderr})`);
     return null;
   }
   const dir = mkdtempSync(join(tmpdir(), 'dfdb-native-'));
