@@ -5,8 +5,8 @@
 //! index so that each (entity, attribute, value) shows its last operation at or before that point.
 
 use crate::index::{
-    avet_range, decode_current, decode_history, decode_log, space, value_bounds, EntityId, Index,
-    Prefix, RawDatom,
+    avet_range, decode_current, decode_history, decode_log, id_at, space, value_bounds, EntityId,
+    Index, Prefix, RawDatom,
 };
 use crate::schema::{AttrId, Schema};
 use crate::storage::{Direction, KeyRange, ReadStorage, Visitor};
@@ -200,9 +200,9 @@ impl<'a> View<'a> {
     }
 
     /// For a view of the current indexes less one transaction's assertions plus its retractions
-    /// (a `Before` view without dimension bounds): that transaction. Readers of
-    /// [`visit_current`](Self::visit_current) then skip entries of the transaction and add the
-    /// matching [`restored`](Self::restored) datoms. `None` for any other view.
+    /// (a `Before` view without dimension bounds): that transaction.
+    /// [`visit_current`](Self::visit_current) skips its entries; readers add the matching
+    /// [`restored`](Self::restored) datoms themselves. `None` for any other view.
     pub fn current_except(&self) -> Option<EntityId> {
         match self.filter {
             Filter::Before(t) if self.bounds.is_empty() => Some(t),
@@ -230,11 +230,21 @@ impl<'a> View<'a> {
     }
 
     /// Lends each current-index entry in `range` to `f`, in key order, until it returns `false`
-    /// (see [`ReadStorage::visit`]). Reads the current indexes as they are: for views where
-    /// [`is_current`](Self::is_current) holds, or readers that apply
-    /// [`current_except`](Self::current_except) themselves.
+    /// (see [`ReadStorage::visit`]). For views where [`is_current`](Self::is_current) holds; for
+    /// one with [`current_except`](Self::current_except), the entries of that transaction are
+    /// left out (the reader adds the [`restored`](Self::restored) datoms).
     pub fn visit_current(&self, range: KeyRange, f: &mut Visitor<'_>) -> Result<()> {
-        self.store.visit(range, f)
+        match self.current_except() {
+            None => self.store.visit(range, f),
+            // Every current key ends with its transaction: no decoding to tell.
+            Some(t) => self.store.visit(range, &mut |k, v| {
+                if id_at(k, k.len().saturating_sub(8))? == t {
+                    Ok(true)
+                } else {
+                    f(k, v)
+                }
+            }),
+        }
     }
 
     /// The current datoms of one index under a byte prefix (see [`crate::index`]).

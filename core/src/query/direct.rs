@@ -15,7 +15,7 @@
 use super::eval::{const_attr_row, entity_of, extend_row, Slot};
 use super::merge;
 use super::rel::Rel;
-use crate::index::{avet_range, decode_current, id_at, space, Index, Prefix};
+use crate::index::{avet_range, decode_current, id_at, space, EntityId, Index, Prefix};
 use crate::view::View;
 use crate::{Result, Value};
 use alloc::vec::Vec;
@@ -132,6 +132,13 @@ pub fn eval(
         };
         let tail = keys.start.len();
         let mut matched = 0;
+        // A matching datom (its transaction as the pattern asks) extends the row.
+        let mut emit = |de: EntityId, dv: Value, dtx: EntityId| {
+            if tx.as_ref().is_none_or(|t| *t == Value::Int(dtx as i64)) {
+                matched += 1;
+                out.extend(extend_row(row, &const_attr_row(de, dv, dtx), fresh, width));
+            }
+        };
         view.visit_current(keys, &mut |k, _| {
             let (de, dv, dtx) = match (known, index, e, &v) {
                 (true, Index::Eavt, Some(e), Some(v)) => (e, v.clone(), id_at(k, tail)?),
@@ -143,21 +150,13 @@ pub fn eval(
                     (d.e, d.v, d.tx)
                 }
             };
-            if hidden == Some(dtx) || tx.as_ref().is_some_and(|t| *t != Value::Int(dtx as i64)) {
-                return Ok(true);
-            }
-            matched += 1;
-            let values = const_attr_row(de, dv, dtx);
-            out.extend(extend_row(row, &values, fresh, width));
+            emit(de, dv, dtx);
             Ok(true)
         })?;
+        // On a live query's state before a transaction: what the transaction retracted.
         if let Some(e) = e {
-            let restored = view.restored(Some(e), Some(a), v.clone());
-            for d in restored.filter(|d| tx.as_ref().is_none_or(|t| *t == Value::Int(d.tx as i64)))
-            {
-                matched += 1;
-                let values = const_attr_row(d.e, d.v.clone(), d.tx);
-                out.extend(extend_row(row, &values, fresh, width));
+            for d in view.restored(Some(e), Some(a), v.clone()) {
+                emit(d.e, d.v.clone(), d.tx);
             }
         }
         charge(matched)?;

@@ -126,9 +126,6 @@ pub fn eval(ctx: &mut Ctx<'_>, patterns: &[&Pattern], rel: Rel) -> Result<Rel> {
     ) else {
         return Ok(rel);
     };
-    // A live query's state before a transaction: its assertions are skipped, its retractions
-    // added back.
-    let hidden = view.current_except();
     let mut rows = Vec::new();
     for row in &rel.rows {
         let Some(e) = row
@@ -150,26 +147,27 @@ pub fn eval(ctx: &mut Ctx<'_>, patterns: &[&Pattern], rel: Rel) -> Result<Rel> {
             if !members.iter().any(|m| m.attr == a) {
                 return Ok(true);
             }
-            let d = decode_current(Index::Eavt, k)?;
-            if hidden == Some(d.tx) {
-                return Ok(true);
-            }
-            for m in members.iter_mut().filter(|m| m.attr == a) {
-                m.found.push(d.v.clone());
-                read += 1;
-            }
+            read += take(&mut members, a, &decode_current(Index::Eavt, k)?.v);
             Ok(true)
         })?;
+        // On a live query's state before a transaction: what the transaction retracted.
         for d in view.restored(Some(e), None, None) {
-            for m in members.iter_mut().filter(|m| m.attr == d.a) {
-                m.found.push(d.v.clone());
-                read += 1;
-            }
+            read += take(&mut members, d.a, &d.v);
         }
         ctx.charge(read)?;
         extend(row, &members, &mut rows);
     }
     Ok(Rel { vars, rows })
+}
+
+/// Gives value `v` of attribute `a` to the members asking for it; how many took it.
+fn take(members: &mut [Member], a: AttrId, v: &Value) -> usize {
+    let mut n = 0;
+    for m in members.iter_mut().filter(|m| m.attr == a) {
+        m.found.push(v.clone());
+        n += 1;
+    }
+    n
 }
 
 /// Every combination of the members' values appended to `row`, in member order (nothing when one
