@@ -301,6 +301,20 @@ pub fn from_js(v: &JsValue, opts: FromJs) -> Result<Value, Error> {
     from_js_at(v, opts, 0)
 }
 
+/// A string argument (`what` names it in the error). Entry points take strings as `JsValue` and
+/// check them here: a `&str` parameter trusts the JS caller, and wasm-bindgen's glue handed a
+/// number to the allocator as a length, trapping inside it (and leaving the instance unusable)
+/// instead of reporting the call.
+pub fn text_arg(v: &JsValue, what: &str) -> Result<String, Error> {
+    v.as_string().ok_or_else(|| {
+        let kind = match v.is_null() {
+            true => "null".into(),
+            false => v.js_typeof().as_string().unwrap_or_default(),
+        };
+        type_error(format!("{what} must be a string, got {kind}"))
+    })
+}
+
 /// The error for JS data nested deeper than [`MAX_DEPTH`].
 pub(crate) fn too_deep() -> Error {
     Error::Limit(format!("JS data nested deeper than {MAX_DEPTH} levels"))

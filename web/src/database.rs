@@ -1,7 +1,7 @@
 //! `RawDatabase`: the engine's [`Database`] behind a JS class. The public `Database` of the npm package
 //! (`js/database.js`) wraps it; every method here only converts arguments and results.
 
-use crate::convert::{eid_to_js, from_js, int_to_js, kw_to_js, to_js, FromJs};
+use crate::convert::{eid_to_js, from_js, int_to_js, kw_to_js, text_arg, to_js, FromJs};
 use crate::error::{js_error, IntoJs};
 use crate::json;
 use crate::storage::{Journal, JournalStorage};
@@ -85,18 +85,7 @@ fn pattern_of(v: &JsValue) -> Result<Rc<pull::Pattern>, JsValue> {
 
 /// Reads a JS argument that must be EDN text.
 fn edn_text(v: &JsValue, what: &str) -> Result<Value, JsValue> {
-    read(&text_arg(v, what)?)
-}
-
-/// A string argument. Entry points take strings as `JsValue` and check them here: a `&str`
-/// parameter trusts the JS caller, and wasm-bindgen's glue handed a number to the allocator as a
-/// length, trapping inside it (and leaving the instance unusable) instead of reporting the call.
-pub(crate) fn text_arg(v: &JsValue, what: &str) -> Result<String, JsValue> {
-    v.as_string().ok_or_else(|| {
-        let kind = v.js_typeof().as_string().unwrap_or_default();
-        let kind = if v.is_null() { "null".into() } else { kind };
-        js_error(&Error::Type(format!("{what} must be a string, got {kind}")))
-    })
+    read(&text_arg(v, what).js()?)
 }
 
 /// The schema option: EDN text or a JS object; `undefined` for none.
@@ -176,7 +165,7 @@ fn datoms_to_js(ds: &[Datom]) -> JsValue {
 /// JS layer calls this the first time a report's `txData` is read).
 #[wasm_bindgen(js_name = decodeTxData)]
 pub fn decode_tx_data(hex: JsValue) -> Result<JsValue, JsValue> {
-    let hex = text_arg(&hex, "txData")?;
+    let hex = text_arg(&hex, "txData").js()?;
     let bytes = dfdb_core::codec::hex::decode(&hex)
         .ok_or_else(|| js_error(&Error::Type("txDataHex is not hex".into())))?;
     let malformed = || js_error(&Error::Type("txDataHex holds a malformed datom".into()));
@@ -209,11 +198,11 @@ pub fn decode_tx_data(hex: JsValue) -> Result<JsValue, JsValue> {
 /// no tempids (its only one is `:db/current-tx`), else the array `[tx, txInstant (ms), tempids,
 /// txDataHex]` with `tempids` a flat `[tempid, id, …]` array; the JS layer (`TxReport` in
 /// js/database.js) turns either into `{tx, txInstant, tempids, txData}`: one value across the
-/// boundary instead of one per field, a `Date` made in JS. The datoms stay in the engine's compact encoding until JS
-/// reads `txData` (building a JS object per datom was a third of a one-datom transaction's time,
-/// and most callers never look), as hex text rather than a `Uint8Array`: every typed array is an
-/// external allocation that hastens V8's garbage collections, and one per transaction made
-/// five-datom transactions ~20–50% slower.
+/// boundary instead of one per field, a `Date` made in JS. The datoms stay in the engine's
+/// compact encoding until JS reads `txData` (building a JS object per datom was a third of a
+/// one-datom transaction's time, and most callers never look), as hex text rather than a
+/// `Uint8Array`: every typed array is an external allocation that hastens V8's garbage
+/// collections, and one per transaction made five-datom transactions ~20–50% slower.
 fn report_to_js(r: &TxReport) -> JsValue {
     // Each datom as five values one after another (no enclosing collection, so a value may nest
     // as deep as the codec allows anywhere else).
@@ -230,11 +219,10 @@ fn report_to_js(r: &TxReport) -> JsValue {
         }
     }
     let hex = dfdb_core::codec::hex::encode(&bytes);
-    let current_tx = Value::kw("db/current-tx");
-    if r.tempids
-        .iter()
-        .all(|(k, id)| *k == current_tx && *id == r.tx)
-    {
+    let only_current_tx = r.tempids.iter().all(|(k, id)| {
+        matches!(k, Value::Keyword(kw) if kw.as_str() == "db/current-tx") && *id == r.tx
+    });
+    if only_current_tx {
         // Most transactions name no tempids (the report's only one is `:db/current-tx`): one
         // string, split by `js/database.js` (an array of four values was four crossings and an
         // `Array.of`).
@@ -459,7 +447,7 @@ impl RawDatabase {
     /// per value, the same values.
     #[wasm_bindgen(js_name = transactJson)]
     pub fn transact_json(&self, json: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-        let json = text_arg(&json, "tx data (JSON text)")?;
+        let json = text_arg(&json, "tx data (JSON text)").js()?;
         let value = crate::json_read::read(&json, FromJs { ordered_maps: true }).js()?;
         self.transact_value(value, options)
     }
@@ -617,7 +605,7 @@ impl RawDatabase {
         value: JsValue,
         at: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let attr = text_arg(&attr, "an attribute")?;
+        let attr = text_arg(&attr, "an attribute").js()?;
         let attr = crate::convert::keyword_from(&attr).ok_or_else(|| {
             js_error(&Error::parse(format!(
                 "{attr:?} is not an attribute keyword"
@@ -635,7 +623,7 @@ impl RawDatabase {
         components: JsValue,
         at: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let index = Index::parse(&text_arg(&index, "an index name")?).js()?;
+        let index = Index::parse(&text_arg(&index, "an index name").js()?).js()?;
         let comps = js_array(&components)
             .iter()
             .map(|c| from_js(c, FromJs::default()).js())

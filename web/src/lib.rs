@@ -29,7 +29,7 @@ use wasm_bindgen::prelude::*;
 /// tagged form instead (`["int", 1n]`, `["float", 1]`, …).
 #[wasm_bindgen(js_name = readEdn)]
 pub fn read_edn(text: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-    let v = dfdb_core::edn::read(&database::text_arg(&text, "EDN text")?).js()?;
+    let v = dfdb_core::edn::read(&convert::text_arg(&text, "EDN text").js()?).js()?;
     let tagged = options.is_object()
         && Reflect::get(&options, &JsValue::from_str("tagged"))
             .map(|t| t.is_truthy())
@@ -51,6 +51,6 @@ pub fn to_edn(value: JsValue) -> Result<String, JsValue> {
 /// Normalises EDN text: reads it and prints it back (one canonical spelling per value).
 #[wasm_bindgen(js_name = canonicalEdn)]
 pub fn canonical_edn(text: JsValue) -> Result<String, JsValue> {
-    let text = database::text_arg(&text, "EDN text")?;
+    let text = convert::text_arg(&text, "EDN text").js()?;
     Ok(dfdb_core::edn::to_edn(&dfdb_core::edn::read(&text).js()?))
 }
