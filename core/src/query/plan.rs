@@ -186,36 +186,31 @@ fn pattern_cost(ctx: &mut Ctx<'_>, p: &Pattern, rel: &Rel, rows: f64) -> Result<
 /// How many datoms attribute `kw` has (exact, kept by every transaction), or how many hold value
 /// `val` (counted up to a cap, cached per query).
 fn estimate(ctx: &mut Ctx<'_>, src: &str, kw: &Value, val: Option<&Value>) -> Result<usize> {
+    let view = ctx.source(src)?;
+    let Some(attr) = kw.as_keyword().and_then(|k| view.schema().get(k)) else {
+        return Ok(0);
+    };
     let Some(val) = val else {
         // Kept exact by every transaction: read, not cached (a cache key is an allocation).
-        let view = ctx.source(src)?;
-        let schema = view.schema();
-        return Ok(match kw.as_keyword().and_then(|k| schema.get(k)) {
-            Some(attr) => usize::try_from(schema.count(attr.id)).unwrap_or(usize::MAX),
-            None => 0,
-        });
+        return Ok(usize::try_from(view.schema().count(attr.id)).unwrap_or(usize::MAX));
     };
     let key = (String::from(src), kw.clone(), val.clone());
     if let Some(n) = ctx.estimates.get(&key) {
         return Ok(*n);
     }
-    let view = ctx.source(src)?;
-    let n = match (kw.as_keyword().and_then(|k| view.schema().get(k)), val) {
-        (None, _) => 0,
+    let n = if view.is_current() {
         // Current views count the AVET keys without decoding them.
-        (Some(attr), v) if view.is_current() => {
-            let mut n = 0;
-            let prefix = Prefix::new(space::AVET).a(attr.id).v(v);
-            view.visit_current(prefix.range(), &mut |_, _| {
-                n += 1;
-                Ok(n < COUNT_CAP)
-            })?;
-            n
-        }
-        (Some(attr), v) => view
-            .datoms(None, Some(attr.id), Some(v))?
+        let mut n = 0;
+        let prefix = Prefix::new(space::AVET).a(attr.id).v(val);
+        view.visit_current(prefix.range(), &mut |_, _| {
+            n += 1;
+            Ok(n < COUNT_CAP)
+        })?;
+        n
+    } else {
+        view.datoms(None, Some(attr.id), Some(val))?
             .take(COUNT_CAP)
-            .count(),
+            .count()
     };
     ctx.estimates.insert(key, n);
     Ok(n)
