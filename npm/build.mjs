@@ -8,10 +8,12 @@
 //   3. wasm-opt -Oz from the npm package `binaryen`, when installed
 //   4. prints raw and gzip sizes of the .wasm and the JS glue
 //
-// Options: --profile NAME (default release-wasm; `dev` for a quick debug build), --no-opt.
+// Options: --profile NAME (default release-wasm; `dev` for a quick debug build), --no-opt,
+// --out DIR (default pkg/web; another directory keeps a second build beside the package's, for A/B
+// timing).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
@@ -19,6 +21,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const profile = args.includes('--profile') ? args[args.indexOf('--profile') + 1] : 'release-wasm';
 const optimise = !args.includes('--no-opt');
+const outArg = args.includes('--out') ? args[args.indexOf('--out') + 1] : undefined;
 
 const sh = (script) =>
   execFileSync('bash', ['-c', `set -euo pipefail; cd "${root}"; source scripts/env.sh; ${script}`], {
@@ -46,10 +49,10 @@ const have = sh('wasm-bindgen --version').trim().split(' ')[1];
 if (want && have !== want) {
   throw new Error(`wasm-bindgen CLI ${have} does not match Cargo.lock's ${want}: run scripts/setup.sh`);
 }
-const out = join(root, 'pkg', 'web');
+const out = outArg ? resolve(outArg) : join(root, 'pkg', 'web');
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
-console.log(`[build] wasm-bindgen ${have} --target web --out-dir pkg/web`);
+console.log(`[build] wasm-bindgen ${have} --target web --out-dir ${out}`);
 sh(`wasm-bindgen --target web --out-dir "${out}" "${wasm}"`);
 writeFileSync(join(out, 'package.json'), '{ "type": "module" }\n');
 for (const f of ['.gitignore']) rmSync(join(out, f), { force: true });
