@@ -15,6 +15,7 @@ mod direct;
 pub(crate) mod eval;
 pub(crate) mod find;
 pub mod functions;
+mod linear;
 mod merge;
 pub mod parse;
 mod plan;

@@ -12,6 +12,9 @@
 //! the answers found in the previous round — once per rule call in the body, that call reading
 //! just those new answers — so a round costs what the previous round discovered, not everything
 //! known so far.
+//!
+//! A top-level call of a right-linear rule (a transitive closure such as `(follows ?root ?b)` with
+//! `?root` bound) skips the tables: `linear.rs` walks from each caller's input instead.
 
 use super::ast::*;
 use super::eval::{eval_clauses, Ctx};
@@ -90,8 +93,23 @@ pub fn eval_call(
     for row in &rel.rows {
         inputs.insert(bound_values(args, &mask, &rel, row));
     }
-    let key = (name.clone(), mask.clone());
     let top = ctx.tables.is_none();
+    if top {
+        // A right-linear rule needs no tables (see `linear.rs`).
+        let rules = ctx.rules.clone();
+        let linear = rules
+            .get(name)
+            .and_then(|defs| super::linear::shape(defs, name, &mask));
+        if let Some(linear) = linear {
+            let callers: Vec<Vec<Value>> = inputs.iter().cloned().collect();
+            if let Some(answers) = super::linear::answers(ctx, &linear, &mask, callers)? {
+                let out = join_answers(rel, args, &mask, answers.iter());
+                ctx.charge(out.rows.len())?;
+                return Ok(out);
+            }
+        }
+    }
+    let key = (name.clone(), mask.clone());
     if top {
         ctx.tables = Some(RuleTables::default());
     }
