@@ -2,7 +2,9 @@
 //! profiler: `cargo build --profile bench -p dfdb-core --example profile_rules`, then
 //! `perf record -g $CARGO_TARGET_DIR/release/examples/profile_rules wide 50`.
 //! Shapes: `wide` (a tree of branching 4 and depth 6 under entity 1, DataScript's rules-wide) and
-//! `long` (10 chains of 100 edges); the query asks for everything entity 1 reaches.
+//! `long` (10 chains of 100 edges); the query asks for everything entity 1 reaches. `desc`: the
+//! `wide` tree with the edges reversed, asking for everything that reaches entity 1 (the rule's
+//! second argument bound: tabled, one input).
 
 #[path = "../benches/common/mod.rs"]
 mod common;
@@ -14,6 +16,7 @@ use std::hint::black_box;
 const RULES: &str =
     "[[(follows ?a ?b) [?a :follows ?b]] [(follows ?a ?b) [?a :follows ?x] (follows ?x ?b)]]";
 const QUERY: &str = "[:find ?b :in $ % ?root :where (follows ?root ?b)]";
+const QUERY_DESC: &str = "[:find ?a :in $ % ?root :where (follows ?a ?root)]";
 
 fn edge(a: i64, b: i64) -> Value {
     Value::Vector(vec![
@@ -55,6 +58,13 @@ pub fn main() {
     } else {
         wide(1, 6, &mut edges);
     }
+    if which == "desc" {
+        for e in &mut edges {
+            if let Value::Vector(op) = e {
+                op.swap(1, 3);
+            }
+        }
+    }
     let mut db = Database::in_memory();
     db.transact(TxInput::new(edn(
         "[{:db/ident :follows :db/valueType :db.type/ref :db/cardinality :db.cardinality/many}]",
@@ -62,7 +72,8 @@ pub fn main() {
     .expect("schema");
     db.transact(TxInput::new(Value::Vector(edges)))
         .expect("edges");
-    let (q, inputs) = (edn(QUERY), [edn(RULES), Value::Int(1)]);
+    let q = edn(if which == "desc" { QUERY_DESC } else { QUERY });
+    let inputs = [edn(RULES), Value::Int(1)];
     let size = match db.query(&q, &inputs).expect("query") {
         Value::Set(s) => s.len(),
         other => panic!("a set, got {other:?}"),
