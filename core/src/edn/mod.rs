@@ -180,6 +180,15 @@ pub fn map_entries(v: &Value) -> Option<Vec<(&Value, &Value)>> {
     }
 }
 
+/// Whether `v` is a map, plain or read with [`ReadOptions::ordered_maps`].
+pub fn is_map(v: &Value) -> bool {
+    match v {
+        Value::Map(_) => true,
+        Value::List(items) => is_ordered_map(items),
+        _ => false,
+    }
+}
+
 fn is_ordered_map(items: &[Value]) -> bool {
     matches!(items.first(), Some(Value::Symbol(s)) if s.as_str() == ORDERED_MAP)
         && items.len() % 2 == 1

@@ -4,7 +4,7 @@
 //! around; card-many collections become one operation per value. Entity references stay symbolic
 //! here (tempids, lookup refs); `resolve` turns them into ids.
 
-use crate::edn::{map_entries, normalize};
+use crate::edn::{is_map, map_entries, normalize};
 use crate::schema::{reverse_of, Schema};
 use crate::{err, Error, Keyword, Result, Value};
 use alloc::string::String;
@@ -184,11 +184,15 @@ fn value_ref(
     }
 }
 
-/// The values of one map entry: a collection for card-many attributes (unless it is a lookup ref).
+/// The values of one map entry: a collection for card-many attributes (unless it is a lookup ref,
+/// or a single nested entity map, which tx-data read with ordered maps holds as a list).
 fn entry_values<'v>(a: &Keyword, v: &'v Value, schema: &Schema) -> Vec<&'v Value> {
     let attr = schema.get(a);
     let many = attr.is_some_and(|x| x.is_many());
     let is_ref = attr.is_some_and(|x| x.is_ref());
+    if is_map(v) {
+        return alloc::vec![v];
+    }
     match v {
         Value::Set(s) if many => s.iter().collect(),
         Value::Vector(xs) | Value::List(xs) if many && !(is_ref && is_lookup_ref(v)) => {
@@ -238,6 +242,7 @@ fn parse_map(
         }
         if let Some(fwd) = reverse_of(&a) {
             let targets: Vec<&Value> = match v {
+                _ if is_map(v) => alloc::vec![v],
                 Value::Vector(xs) | Value::List(xs) if !is_lookup_ref(v) => xs.iter().collect(),
                 Value::Set(s) => s.iter().collect(),
                 _ => alloc::vec![v],
