@@ -162,9 +162,16 @@ fn parse_find(items: &[Value]) -> Result<FindSpec> {
         {
             Ok(FindSpec::Coll(parse_find_elem(&inner[0])?))
         }
-        [Value::Vector(inner)] if !inner.is_empty() && !is_fn_call(&inner[0]) => Ok(
-            FindSpec::Tuple(inner.iter().map(parse_find_elem).collect::<Result<_>>()?),
-        ),
+        // `[?a (max ?b)]` is one tuple; `[(- ?a ?b)]`, a computed value, is a relation's element.
+        [Value::Vector(inner)]
+            if inner
+                .first()
+                .is_some_and(|first| !is_fn_call(first) || is_agg_or_pull(first)) =>
+        {
+            Ok(FindSpec::Tuple(
+                inner.iter().map(parse_find_elem).collect::<Result<_>>()?,
+            ))
+        }
         [elem, Value::Symbol(dot)] if dot.as_str() == "." => {
             Ok(FindSpec::Scalar(parse_find_elem(elem)?))
         }
@@ -176,6 +183,12 @@ fn parse_find(items: &[Value]) -> Result<FindSpec> {
 
 fn is_fn_call(v: &Value) -> bool {
     matches!(v, Value::List(xs) if matches!(xs.first(), Some(Value::Symbol(_))))
+}
+
+/// `(max ?x)`, `(pull ?e pattern)`: a find element written as a list.
+fn is_agg_or_pull(v: &Value) -> bool {
+    matches!(v, Value::List(xs) if matches!(xs.first(), Some(Value::Symbol(s))
+        if s.as_str() == "pull" || super::aggregate::is_aggregate(s.as_str())))
 }
 
 fn parse_find_elem(v: &Value) -> Result<FindElem> {
