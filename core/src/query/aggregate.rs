@@ -49,9 +49,7 @@ pub fn aggregate(name: &str, params: &[Value], values: Vec<Value>) -> Result<Val
             if name == "max" {
                 vs.reverse();
             }
-            // Distinct values, as Datomic's (min n ?x) returns.
-            let mut seen = BTreeSet::new();
-            vs.retain(|v| seen.insert(v.clone()));
+            // Repeats stay: `:with` makes equal values distinct bindings (as DataScript keeps them).
             vs.truncate(n);
             return Ok(Value::Vector(vs));
         }
