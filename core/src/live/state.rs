@@ -3,6 +3,7 @@
 use crate::query::aggregate::aggregate;
 use crate::query::ast::{FindElem, FindSpec, Term, Var};
 use crate::query::find::{elem_value, keyed_row};
+use crate::query::functions::compares_by_name;
 use crate::query::rel::Rel;
 use crate::query::Compiled;
 use crate::{Result, Value};
@@ -323,8 +324,16 @@ fn group_tuple(elems: &[FindElem], key: &[Value], g: &Group) -> Result<Vec<Value
                     }
                     ("count", true, Some(_)) => Some(Value::Int(count as i64)),
                     ("count-distinct", true, Some(m)) => Some(Value::Int(m.len() as i64)),
-                    ("min", true, Some(m)) => m.keys().next().cloned(),
-                    ("max", true, Some(m)) => m.keys().next_back().cloned(),
+                    // The map's ends, unless they are keywords or symbols, which `compare`
+                    // orders otherwise than the map does.
+                    ("min", true, Some(m)) => {
+                        m.keys().next().filter(|v| !compares_by_name(v)).cloned()
+                    }
+                    ("max", true, Some(m)) => m
+                        .keys()
+                        .next_back()
+                        .filter(|v| !compares_by_name(v))
+                        .cloned(),
                     _ => None,
                 };
                 if let Some(v) = quick {

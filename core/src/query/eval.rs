@@ -219,6 +219,11 @@ fn range_hint(
             _ => continue,
         };
         let Some(b) = bound else { continue };
+        // Keywords and symbols compare in Clojure's order, which their index keys (in text order)
+        // do not follow: no range of the index holds exactly the values past such a bound.
+        if super::functions::compares_by_name(&b) {
+            continue;
+        }
         let lower = match (name.as_str(), var_first) {
             (">" | ">=", true) | ("<" | "<=", false) => true,
             ("<" | "<=", true) | (">" | ">=", false) => false,

@@ -113,9 +113,36 @@ pub fn ordered(ok: fn(Ordering) -> bool, a: &Value, b: &Value) -> bool {
     a.kind_rank() == b.kind_rank() && ok(compare(a, b))
 }
 
-/// Compares two values the way `<`, `min` and `max` do: numbers by value, else the total order.
+/// Compares two values the way `<`, `min` and `max` do: numbers by value; keywords and symbols
+/// in Clojure's order (as DataScript compares them): names without a namespace first, then by
+/// namespace, then by name — `:red < :k/a < :k.sub/a`, where their text order (the values' total
+/// order, and their index keys' order) puts `:k.sub/a` before `:k/a` and `:red` last; anything
+/// else in the values' total order.
 pub fn compare(a: &Value, b: &Value) -> Ordering {
-    a.cmp(b)
+    match (a, b) {
+        (Value::Keyword(x), Value::Keyword(y)) => {
+            clojure_order(x.namespace(), x.name(), y.namespace(), y.name())
+        }
+        (Value::Symbol(x), Value::Symbol(y)) => {
+            clojure_order(x.namespace(), x.name(), y.namespace(), y.name())
+        }
+        _ => a.cmp(b),
+    }
+}
+
+fn clojure_order(ns_a: Option<&str>, a: &str, ns_b: Option<&str>, b: &str) -> Ordering {
+    match (ns_a, ns_b) {
+        (None, None) => a.cmp(b),
+        (None, Some(_)) => Ordering::Less,
+        (Some(_), None) => Ordering::Greater,
+        (Some(x), Some(y)) => x.cmp(y).then_with(|| a.cmp(b)),
+    }
+}
+
+/// Whether [`compare`] may order `v` differently from the values' total order (`Ord`), so that an
+/// index range or an ordered collection cannot stand in for it.
+pub fn compares_by_name(v: &Value) -> bool {
+    matches!(v, Value::Keyword(_) | Value::Symbol(_))
 }
 
 fn num_eq(a: &Value, b: &Value) -> bool {
