@@ -62,7 +62,7 @@ pub fn pull_pattern(view: &View<'_>, pattern: &Pattern, eid: &Value) -> Result<V
         return Ok(Value::Nil);
     };
     let mut path = Vec::new();
-    Ok(pull_entity(view, &pattern.0, e, &mut path, 0)?
+    Ok(pull_entity(view, &pattern.0, e, &mut path, 0, false)?
         .map(Value::Map)
         .unwrap_or(Value::Nil))
 }
@@ -74,7 +74,7 @@ pub fn pull_many_pattern(view: &View<'_>, pattern: &Pattern, eids: &[Value]) -> 
     let mut path = Vec::new();
     for eid in eids {
         let m = match resolve(view, eid)? {
-            Some(e) => pull_entity(view, &pattern.0, e, &mut path, 0)?
+            Some(e) => pull_entity(view, &pattern.0, e, &mut path, 0, false)?
                 .map(Value::Map)
                 .unwrap_or(Value::Nil),
             None => Value::Nil,
@@ -241,17 +241,22 @@ fn eid_of(v: &Value) -> Option<EntityId> {
     }
 }
 
+/// The entities being pulled, outermost first, each with whether a component's expansion (a
+/// wildcard reaching a component attribute) reached it.
+type Path = Vec<(EntityId, bool)>;
+
 fn pull_entity(
     view: &View<'_>,
     spec: &Spec,
     e: EntityId,
-    path: &mut Vec<EntityId>,
+    path: &mut Path,
     depth: usize,
+    as_component: bool,
 ) -> Result<Option<BTreeMap<Value, Value>>> {
     if depth > MAX_DEPTH {
         return Err(err!(Limit, "pull nested deeper than {MAX_DEPTH} entities"));
     }
-    path.push(e);
+    path.push((e, as_component));
     let result = pull_entity_inner(view, spec, e, path, depth);
     path.pop();
     result
@@ -261,7 +266,7 @@ fn pull_entity_inner(
     view: &View<'_>,
     spec: &Spec,
     e: EntityId,
-    path: &mut Vec<EntityId>,
+    path: &mut Path,
     depth: usize,
 ) -> Result<Option<BTreeMap<Value, Value>>> {
     let mut out: BTreeMap<Value, Value> = BTreeMap::new();
@@ -283,11 +288,9 @@ fn pull_entity_inner(
         }
         datoms = Some(ds);
     }
-    let has_datoms = datoms.as_ref().map(|ds| !ds.is_empty());
     if let (true, Some(ds)) = (spec.wildcard, &datoms) {
-        if !ds.is_empty() {
-            out.insert(Value::kw("db/id"), eid.clone());
-        }
+        // Even with no datoms, as DataScript pulls `[*]` of an id that holds nothing.
+        out.insert(Value::kw("db/id"), eid.clone());
         let explicit: BTreeSet<&Keyword> = spec.attrs.iter().map(|a| &a.attr).collect();
         for group in ds.chunk_by(|x, y| x.a == y.a) {
             let Some(first) = group.first() else { continue };
@@ -355,13 +358,9 @@ fn pull_entity_inner(
             (None, None) => {}
         }
     }
-    // An entity that only shows its id (asked for explicitly) still exists only if it has datoms.
-    let only_id = out.len() == 1 && out.contains_key(&Value::kw("db/id"));
-    let exists = |view: &View<'_>| match has_datoms {
-        Some(b) => Ok(b),
-        None => view.entity_datoms(e).map(|ds| !ds.is_empty()),
-    };
-    if out.is_empty() || (only_id && !exists(view)?) {
+    // An id asked for (`*` or `:db/id`) shows even for an entity without datoms, as in DataScript;
+    // a pattern with nothing to show pulls as `nil`.
+    if out.is_empty() {
         return Ok(None);
     }
     Ok(Some(out))
@@ -374,7 +373,7 @@ fn shape_values(
     values: Vec<Value>,
     sub: &Sub,
     parent: &Spec,
-    path: &mut Vec<EntityId>,
+    path: &mut Path,
     depth: usize,
 ) -> Result<Option<Value>> {
     if values.is_empty() {
@@ -408,7 +407,7 @@ fn pull_ref(
     v: &Value,
     sub: &Sub,
     parent: &Spec,
-    path: &mut Vec<EntityId>,
+    path: &mut Path,
     depth: usize,
 ) -> Result<Option<Value>> {
     let Some(target) = eid_of(v) else {
@@ -422,7 +421,7 @@ fn pull_ref(
         Sub::Plain => return Ok(Some(ref_map(v))),
         Sub::Nested(s) => s.clone(),
         Sub::Recursive(r) => {
-            if path.contains(&target) {
+            if path.iter().any(|(x, _)| *x == target) {
                 return Ok(Some(ref_map(v)));
             }
             let next = match r {
@@ -443,10 +442,23 @@ fn pull_ref(
             s
         }
     };
-    if path.contains(&target) && !matches!(sub, Sub::Nested(_)) {
+    let expands_component = matches!(sub, Sub::Plain);
+    if expands_component && in_component_chain(path, target) {
         return Ok(Some(ref_map(v)));
     }
-    Ok(pull_entity(view, &nested, target, path, depth + 1)?.map(Value::Map))
+    Ok(pull_entity(view, &nested, target, path, depth + 1, expands_component)?.map(Value::Map))
+}
+
+/// Whether `target` is one of the components the current chain of component expansions has
+/// expanded: only a cycle among those stops an expansion, as in DataScript (which treats the
+/// expansion as a recursive pull and remembers the entities it recursed into). So an entity
+/// reached otherwise, say through a reverse attribute, expands its components in full, and in a
+/// cycle of components the entity the pull began at is shown once more before the expansion stops.
+fn in_component_chain(path: &Path, target: EntityId) -> bool {
+    path.iter()
+        .rev()
+        .take_while(|(_, as_component)| *as_component)
+        .any(|(e, _)| *e == target)
 }
 
 /// `:attr/_ref`: the entities whose `attr` points at `e` (one map for a component attribute).
@@ -456,7 +468,7 @@ fn pull_reverse(
     fwd: &Keyword,
     e: EntityId,
     parent: &Spec,
-    path: &mut Vec<EntityId>,
+    path: &mut Path,
     depth: usize,
 ) -> Result<Option<Value>> {
     let Some(attr) = view.schema().get(fwd) else {
