@@ -129,7 +129,8 @@ export interface Unsubscribe<I = Value> {
 export interface Reader {
   /**
    * Runs a Datalog query. `inputs` are JS data, one per `:in` element after the `$` sources (every `$`
-   * source is this database). Relation finds give a `Set` of tuple arrays.
+   * source is this database). Relation finds give a `Set` of tuple arrays — an `Array` of them when
+   * the find pulls (`(pull ?e pattern)`): one row per binding, so equal pulled maps both stay.
    */
   q(query: string, ...inputs: Input[]): Value;
   /** `q` with EDN-text inputs and an EDN-text result (exact: `1.0` stays a double). */

@@ -122,10 +122,20 @@ pub fn shape(ctx: &mut Ctx<'_>, q: &Query, rel: Rel) -> Result<Value> {
         }
         out.push(row);
     }
+    // With a pull in the find, two bindings may pull equal maps; the rows stay one per binding, a
+    // vector rather than a set (as DataScript returns a sequence there).
+    let bag = elems.iter().any(|e| matches!(e, FindElem::Pull { .. }));
+    let rows = |rows: Vec<Value>| {
+        if bag {
+            Value::Vector(rows)
+        } else {
+            Value::Set(rows.into_iter().collect())
+        }
+    };
     Ok(match &q.find {
         FindSpec::Rel(_) => match &q.keys {
-            None => Value::Set(out.into_iter().map(Value::Vector).collect()),
-            Some((kind, names)) => Value::Set(
+            None => rows(out.into_iter().map(Value::Vector).collect()),
+            Some((kind, names)) => rows(
                 out.into_iter()
                     .map(|row| keyed_row(kind, names, row))
                     .collect(),
