@@ -48,6 +48,10 @@ const DS = loadDataScript();
 //   nested-many: a single nested map (not in a vector) as the value of a card-many ref
 //   kw-order: comparisons, min/max and sorting over keyword values
 //   multi-agg-tuple: several aggregates in a tuple find spec
+// --sequential: also emit transactions whose lookup refs / identity upserts depend on earlier
+// operations of the same transaction (DataScript resolves them sequentially, dfdb against the
+// database before the transaction: a known, documented difference). Off by default.
+const SEQUENTIAL = process.argv.includes('--sequential');
 const AVOID = new Set(((i) => (i >= 0 ? process.argv[i + 1].split(',') : []))(process.argv.indexOf('--avoid')));
 
 // ---------------------------------------------------------------- EDN AST, parser, printer
@@ -159,7 +163,10 @@ function printEdn(a) {
     case 'list': return `(${a.v.map(printEdn).join(' ')})`;
     case 'set': return `#{${a.v.map(printEdn).join(' ')}}`;
     case 'map': return `{${a.v.map(([k, v]) => `${printEdn(k)} ${printEdn(v)}`).join(', ')}}`;
-    case 'tag': return `#${a.tag} ${printEdn(a.v)}`;
+    case 'tag':
+      // DataScript prints #inst "2020-01-01T00:00:00.000-00:00"; VECTORS.md: RFC3339
+      if (a.tag === 'inst' && a.v.t === 'str') return `#inst ${strEdn(new Date(a.v.v).toISOString())}`;
+      return `#${a.tag} ${printEdn(a.v)}`;
     default: throw new Error(`cannot print ${JSON.stringify(a)}`);
   }
 }
@@ -218,6 +225,10 @@ const KINDS = [':k/a', ':k/b', ':k/c', ':red'];
 const SCORES = [1.5, 2.25, -0.5, 3.75, 10.125, 0.5];
 const STAGS = ['x', 'y', 'z', 'w'];
 const KTAGS = [':t/x', ':t/y', ':t/z', ':t.sub/w'];
+const INSTS = ['2020-01-01T00:00:00.000Z', '2021-06-15T12:30:00.000Z', '1999-12-31T23:59:59.500Z', '2020-01-01T00:00:00.001Z'];
+const UUIDS = ['11111111-2222-4333-8444-555555555555', '00000000-0000-4000-8000-000000000001', 'ffffffff-0000-4000-8000-00000000000a'];
+const NEWVALS = !process.argv.includes('--no-new-values'); // #inst / #uuid attributes
+const NEWSHAPES = !process.argv.includes('--no-new-shapes'); // :keys, attribute variables, _ in :in, more rules and pull forms
 
 function makeSchema(r) {
   const attrs = {
@@ -227,6 +238,7 @@ function makeSchema(r) {
     ':p/flag': { type: 'bool' },
     ':p/score': { type: 'float' },
     ':p/tag': { type: r.chance(0.5) ? 'str' : 'kw', tagPool: true, many: r.chance(0.85) },
+    ...(NEWVALS ? { ':p/at': { type: 'inst' }, ':p/uid': { type: 'uuid' } } : {}),
     ':p/id': { type: 'int', unique: r.pick(['identity', 'identity', 'identity', 'value', null]) },
     ':p/email': { type: 'str', unique: r.pick(['identity', 'value', 'value', null]) },
     ':p/friend': { type: 'ref', many: r.chance(0.6) },
@@ -264,7 +276,9 @@ const show = (cljs) => {
   if (typeof cljs === 'string') return { t: 'str', v: cljs };
   if (typeof cljs === 'boolean') return { t: 'bool', v: cljs };
   if (typeof cljs === 'number') return Number.isInteger(cljs) ? { t: 'int', v: BigInt(cljs) } : { t: 'float', v: cljs };
-  return parseEdn(String(cljs));
+  if (cljs instanceof Date) return { t: 'tag', tag: 'inst', v: { t: 'str', v: cljs.toISOString() } };
+  // DataScript's toString prints a UUID bare (no #uuid tag)
+  return parseEdn(String(cljs).replace(/(?<![\w"#-])([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?![\w"-])/g, '#uuid "$1"'));
 };
 
 /** The VECTORS.md kind of a DataScript tx error, or null when unsure. */
@@ -370,6 +384,7 @@ class Case {
       case 'str': return a.v;
       case 'kw': return kw(a.v);
       case 'bool': return a.v;
+      case 'tag': return { raw: printEdn(a) };
       default: throw new Error(`astToGen ${a.t}`);
     }
   }
@@ -387,6 +402,8 @@ class Case {
       case 'kw': return kw(r.pick(KINDS));
       case 'bool': return r.chance(0.5);
       case 'float': return { f: r.pick(SCORES) };
+      case 'inst': return { raw: `#inst "${r.pick(INSTS)}"` };
+      case 'uuid': return { raw: `#uuid "${r.pick(UUIDS)}"` };
       default: throw new Error(attr);
     }
   }
@@ -520,8 +537,9 @@ class Case {
         const vals = m.get(a);
         const v = vals[r.int(0, vals.length - 1)];
         let gv;
-        if (A[a] && A[a].type === 'ref') gv = this.eref(Number(v.v));
-        if (gv === null) continue;
+        // a ref value is named by #ref or a lookup ref, never by DataScript's own id (it
+        // numbers entities differently from VECTORS.md)
+        if (A[a] && A[a].type === 'ref') { gv = this.eref(Number(v.v)); if (gv === null) continue; }
         else gv = this.astToGen(v);
         if (r.chance(0.15)) items.push([kw(':db/retract'), this.eref(id), kw(a)]);
         else items.push([kw(':db/retract'), this.eref(id), kw(a), r.chance(0.1) && A[a].type !== 'ref' ? this.scalarValue(a) : gv]);
@@ -571,6 +589,119 @@ class Case {
     return { items, slots, txTemps };
   }
 
+  /**
+   * True when a lookup ref or an identity upsert in the tx refers to a unique (attr, value) that an
+   * earlier item of the same tx retracts, changes (card-one overwrite), retracts the entity of,
+   * or asserts for the first time. DataScript resolves those against the in-progress tx, dfdb
+   * (like Datomic) against the database before it: a known difference, left out unless
+   * --sequential.
+   */
+  sequentialConflict(items, st) {
+    const A = this.A;
+    const uniq = (a) => A[a] && A[a].unique;
+    const isRef = (a) => A[a] && A[a].type === 'ref';
+    const touched = new Set();
+    const k = (a, v) => `${a} ${typeof v === 'object' && v && 't' in v ? printEdn(v) : key(v)}`;
+    const resolve = (e) => {
+      if (e && typeof e === 'object' && 'ref' in e) return this.refs.get(e.ref);
+      if (e && typeof e === 'object' && 'lookup' in e) {
+        for (const [id, m] of st) if ((m.get(e.lookup[0]) ?? []).some((x) => printEdn(x) === key(e.lookup[1]))) return id;
+        return undefined;
+      }
+      if (e && typeof e === 'object' && 'id' in e) return e.id;
+      return undefined; // tempid / new
+    };
+    // every unique value of an entity and (cascade) of its components
+    const touchEntity = (id, seen = new Set()) => {
+      if (id === undefined || seen.has(id)) return;
+      seen.add(id);
+      const m = st.get(id);
+      if (!m) return;
+      for (const [a, vs] of m) {
+        if (uniq(a)) for (const v of vs) touched.add(k(a, v));
+        if (A[a] && A[a].component) for (const v of vs) touchEntity(Number(v.v), seen);
+      }
+    };
+    // references of one item: lookup refs anywhere, identity upserts of new entities
+    const refsOf = (it) => {
+      const out = [];
+      const val = (a, v) => {
+        if (v && typeof v === 'object' && 'lookup' in v) out.push(k(...v.lookup));
+        else if (Array.isArray(v) && isRef(a)) v.forEach((x) => val(a, x));
+        else if (v && typeof v === 'object' && 'set' in v && isRef(a)) v.set.forEach((x) => val(a, x));
+        else if (v && typeof v === 'object' && !Array.isArray(v) && 'map' in v) map(v);
+      };
+      const map = (m) => {
+        const id = m.map.find(([kk]) => kk === ':db/id');
+        if (id && id[1] && typeof id[1] === 'object' && 'lookup' in id[1]) out.push(k(...id[1].lookup));
+        const isNew = !id || typeof id[1] === 'string';
+        for (const [a, v] of m.map) {
+          if (a === ':db/id') continue;
+          if (isNew && uniq(a) === 'identity' && !Array.isArray(v)) out.push(k(a, v));
+          val(a, v);
+        }
+      };
+      if (Array.isArray(it)) {
+        const [op, e, a, v] = it;
+        if (e && typeof e === 'object' && 'lookup' in e) out.push(k(...e.lookup));
+        if (op.kw === ':db/add' && typeof e === 'string' && uniq(a.kw) === 'identity') out.push(k(a.kw, v));
+        if (it.length > 3 && a && isRef(a.kw)) val(a.kw, v);
+      } else map(it);
+      return out;
+    };
+    const touchesOf = (it) => {
+      const assert = (e, a, v) => {
+        if (!uniq(a)) return;
+        // any assertion (not only a first one): DataScript checks uniqueness op by op
+        touched.add(k(a, v));
+        const id = resolve(e);
+        const ek = id !== undefined ? `#${id}` : typeof e === 'string' ? e : null;
+        if (ek && !A[a].many) {
+          const prev = written.get(`${ek} ${a}`);
+          if (prev !== undefined && prev !== key(v)) doubleWrite = true;
+          written.set(`${ek} ${a}`, key(v));
+        }
+        if (id !== undefined && !A[a].many) for (const old of st.get(id)?.get(a) ?? []) if (printEdn(old) !== key(v)) touched.add(k(a, old));
+      };
+      const map = (m) => {
+        const id = m.map.find(([kk]) => kk === ':db/id');
+        const e = id ? id[1] : undefined;
+        for (const [a, v] of m.map) {
+          if (a === ':db/id') continue;
+          if (Array.isArray(v) || (v && typeof v === 'object' && 'set' in v)) {
+            for (const x of Array.isArray(v) ? v : v.set) { if (isRef(a)) { if (x && typeof x === 'object' && !Array.isArray(x) && 'map' in x) map(x); } else assert(e, a, x); }
+          } else if (v && typeof v === 'object' && 'map' in v) map(v);
+          else assert(e, a, v);
+        }
+      };
+      if (Array.isArray(it)) {
+        const [op, e, a, v] = it;
+        if (op.kw === ':db/retractEntity' || op.kw === ':db.fn/retractEntity') touchEntity(resolve(e));
+        else if (op.kw === ':db/retract') {
+          const id = resolve(e);
+          if (uniq(a.kw)) {
+            if (it.length > 3) touched.add(k(a.kw, v));
+            else for (const old of st.get(id)?.get(a.kw) ?? []) touched.add(k(a.kw, old));
+          }
+          if (A[a.kw] && A[a.kw].component) {
+            const vs = it.length > 3 ? [resolve(v)] : (st.get(id)?.get(a.kw) ?? []).map((x) => Number(x.v));
+            for (const c of vs) touchEntity(c);
+          }
+        } else if (op.kw === ':db/add') assert(e, a.kw, v);
+      } else map(it);
+    };
+    // two values for one card-one unique attribute of one entity: DataScript checks the first
+    // against the database op by op, dfdb the net result
+    const written = new Map();
+    let doubleWrite = false;
+    for (const it of items) {
+      if (refsOf(it).some((x) => touched.has(x))) return true;
+      touchesOf(it);
+      if (doubleWrite) return true;
+    }
+    return false;
+  }
+
   /** New-entity candidates in order of first appearance in the tx data (VECTORS.md). */
   slotsOf(items) {
     const slots = [];
@@ -608,8 +739,20 @@ class Case {
   tryTx() {
     const st = this.state();
     const { items, txTemps } = this.genTx(st);
+    if (!SEQUENTIAL && this.sequentialConflict(items, st)) { this.stats.sequentialSkipped += 1; return false; }
     const slots = this.slotsOf(items);
-    const text = E(items);
+    let text = E(items);
+    const negTemps = new Map(); // -n text -> tN
+    if (!process.argv.includes('--no-negative-tempids') && this.r.chance(0.3)) {
+      for (const t of txTemps) {
+        if (this.r.chance(0.5) && text.includes(`"${t}"`)) {
+          const n = `-${t.slice(1)}`;
+          text = text.split(`"${t}"`).join(n);
+          negTemps.set(n, t);
+        }
+      }
+      if (negTemps.size) this.stats.negativeTempids += 1;
+    }
     if (process.env.DSGEN_TRACE) console.error('TX', text);
     let report;
     try {
@@ -624,7 +767,10 @@ class Case {
     }
     const tempids = show(DS.tempids.h(report));
     const resolved = new Map();
-    for (const [k, v] of tempids.v) if (k.t === 'str') resolved.set(k.v, Number(v.v));
+    for (const [k, v] of tempids.v) {
+      if (k.t === 'str') resolved.set(k.v, Number(v.v));
+      else if (k.t === 'int' && negTemps.has(String(k.v))) resolved.set(negTemps.get(String(k.v)), Number(v.v));
+    }
     const newDb = DS.dbAfter.h(report);
     // allocation rule: new slots in order of first appearance get maxEid+1, +2, ...
     const before = this.maxEid;
@@ -666,15 +812,16 @@ class Case {
     for (const [d, c] of mapping) this.dsToCanon.set(d, c);
     const step = { transact: text };
     const recorded = {};
+    const neg = new Map([...negTemps].map(([n, t]) => [t, n]));
     for (const t of txTemps) {
       const id = resolved.get(t);
       if (id !== undefined && !this.named.has(id)) {
-        recorded[t] = t;
+        recorded[neg.get(t) ?? t] = t;
         this.refs.set(t, id);
         this.named.set(id, t);
       } else if (id !== undefined) {
         // upserted into an already named entity: record under its own name too
-        recorded[t] = t;
+        recorded[neg.get(t) ?? t] = t;
         this.refs.set(t, id);
       }
     }
@@ -724,7 +871,8 @@ class Case {
   }
 
   /** Emits a query step; find: list of {text, float?}; shape: rel|coll|tuple|scalar. */
-  emitQuery({ find, where, inParts = [], args = [], shape = 'rel', withVars = [], feats = [] }) {
+  emitQuery({ find, where, inParts = [], args = [], shape = 'rel', withVars = [], feats = [], keys = null, rowFix = null }) {
+    if (keys) return this.emitKeysQuery({ find, where, inParts, args, withVars, feats, keys });
     const findText = find.map((f) => f.text).join(' ');
     const withText = withVars.length ? ` :with ${withVars.join(' ')}` : '';
     const inText = inParts.length ? ` :in $ ${inParts.join(' ')}` : '';
@@ -735,7 +883,8 @@ class Case {
     const rows = ['set', 'vec', 'list'].includes(result.t) ? result.v : [];
     const fixRow = (row) => {
       if (!Array.isArray(row.v)) throw new Error(`row ${printEdn(row)} of ${relQ} = ${printEdn(result)}`);
-      return { t: 'vec', v: row.v.map((x, i) => this.fixCol(find[i], x)) };
+      const fixed = { t: 'vec', v: row.v.map((x, i) => this.fixCol(find[i], x)) };
+      return rowFix ? rowFix(fixed) : fixed;
     };
     let expect;
     if (shape === 'rel' || (shape !== 'rel' && rows.length > 1 && shape !== 'coll')) {
@@ -760,9 +909,26 @@ class Case {
     return true;
   }
 
+  /** :find ... :keys/:strs/:syms: a collection of maps. */
+  emitKeysQuery({ find, where, inParts, args, withVars, feats, keys }) {
+    const names = find.map((_, i) => `k${i}`);
+    const withText = withVars.length ? ` :with ${withVars.join(' ')}` : '';
+    const inText = inParts.length ? ` :in $ ${inParts.join(' ')}` : '';
+    const qtext = `[:find ${find.map((f) => f.text).join(' ')} :${keys} ${names.join(' ')}${withText}${inText} :where ${where.join(' ')}]`;
+    const res = this.runQuery(qtext, args);
+    const rows = ['set', 'vec', 'list'].includes(res.t) ? res.v : [];
+    const expect = { t: 'vec', v: rows.map((m) => ({ t: 'map', v: m.v.map(([k, v]) => [k, this.fixCol(find[names.indexOf(k.v.replace(/^:/, ''))], v)]) })) };
+    const step = { query: qtext };
+    if (args.length) step.args = args;
+    step.expect = printEdn(expect);
+    this.addRead(step, ['query', ...feats]);
+    return true;
+  }
+
   fixCol(f, x) {
     if (f.float) {
       if (x.t === 'int') return toFloat(x);
+      if (x.t === 'vec' || x.t === 'list' || x.t === 'set') return { t: x.t, v: x.v.map(toFloat) };
       return x;
     }
     if (f.ent) return this.canonAst(x);
@@ -803,7 +969,7 @@ class Case {
     const first = r.pick([...scalarAttrs, ...refAttrs]);
     addPattern('?e', first, 0.3);
     vars.push({ name: '?e', type: 'ref' });
-    const nExtra = r.int(0, opts.maxExtra ?? 3);
+    const nExtra = r.int(0, opts.maxExtra ?? 4);
     for (let k = 0; k < nExtra; k++) {
       const c = r.f();
       const e = r.pick(ents);
@@ -856,12 +1022,12 @@ class Case {
           if (fn === 'inc' || fn === 'dec') expr = `(${fn} ${v.name})`;
           else if (fn === 'quot' || fn === 'rem' || fn === 'mod') expr = `(${fn} ${v.name} ${r.pick([2, 3, -4])})`;
           else if (fn === 'abs?') expr = `(- 0 ${v.name})`;
-          else if (fn === 'str') expr = `(str ${v.name} "-" ${r.pick(vars.filter((x) => x.type !== 'ref' && x.type !== 'tuple' && x.type !== 'float')).name})`;
+          else if (fn === 'str') expr = `(str ${v.name} "-" ${r.pick(vars.filter((x) => x.type !== 'ref' && x.type !== 'tuple' && x.type !== 'float' && x.type !== 'inst' && x.type !== 'any')).name})`;
           else expr = `(${fn} ${v.name} ${nums.length > 1 && r.chance(0.4) ? r.pick(nums).name : r.int(-3, 5)})`;
           where.push(`[${expr} ${out}]`);
           vars.push({ name: out, type: fn === 'str' ? 'str' : 'int' });
         } else {
-          const v = r.pick(vars.filter((x) => x.type !== 'float' && x.type !== 'ref' && x.type !== 'tuple')) ?? { name: '"k"', type: 'str' };
+          const v = r.pick(vars.filter((x) => x.type !== 'float' && x.type !== 'ref' && x.type !== 'tuple' && x.type !== 'inst' && x.type !== 'any')) ?? { name: '"k"', type: 'str' };
           const c2 = r.f();
           if (c2 < 0.3) { where.push(`[(str ${v.name}) ${out}]`); vars.push({ name: out, type: 'str' }); }
           else if (c2 < 0.5) { where.push(`[(get-else $ ${r.pick(ents)} ${r.pick(scalarAttrs.filter((a) => !A[a].many && A[a].type !== 'float'))} ${E(r.pick(['none', 0, kw(':none')]))}) ${out}]`); vars.push({ name: out, type: 'any' }); }
@@ -871,6 +1037,8 @@ class Case {
           else if (typed('kw').length) { const k = r.pick(typed('kw')); where.push(`[(${r.pick(['name', 'namespace'])} ${k.name}) ${out}]`); vars.push({ name: out, type: 'any' }); }
           else { where.push(`[(identity ${v.name}) ${out}]`); vars.push({ name: out, type: v.type }); }
         }
+      } else if (c < 0.74 && !process.argv.includes('--no-new-fns')) {
+        this.newFnClause(st, { where, vars, ents, fresh, typed, e });
       } else if (c < 0.8) {
         // not / not-join
         const a = r.pick(scalarAttrs);
@@ -898,14 +1066,100 @@ class Case {
           const x = fresh('x');
           const ra = r.pick(refAttrs);
           where.push(`(or-join [${e}] [${e} ${a1} ${E(this.constFor(st, a1))}] (and [${e} ${ra} ${x}] [${x} ${a2} ${E(this.constFor(st, a2))}]))`);
-        } else {
+        } else if (cc < 0.92 || process.argv.includes('--no-new-fns')) {
           const x = fresh('x');
           where.push(`(or-join [${e} ${x}] [${e} :p/name ${x}] (and [${e} :p/email ${x}] (not [${e} :p/flag true])))`);
           vars.push({ name: x, type: 'str' });
+        } else {
+          const x = fresh('x');
+          const ra = r.pick(refAttrs);
+          const shapes = [
+            `(not (or [${e} ${a1} ${E(this.constFor(st, a1))}] [${e} ${a2} ${E(this.constFor(st, a2))}]))`,
+            `(or-join [${e}] (and [${e} ${a1} ${x}] (not-join [${e}] [${e} ${ra} ${fresh('y')}])) [${e} ${a2} ${E(this.constFor(st, a2))}])`,
+            `(not (and [${e} ${ra} ${x}] (not [${x} ${a1} ${E(this.constFor(st, a1))}])))`,
+            `(or (and [${e} ${a1} ${x}] (not [${e} ${a2} ${E(this.constFor(st, a2))}])) (and [${e} ${a1} ${x}] [${e} ${ra} _]))`,
+          ];
+          const pick = r.int(0, shapes.length - 1);
+          where.push(shapes[pick]);
+          if (pick === 3) vars.push({ name: x, type: A[a1].type, attr: a1 });
         }
       }
     }
     return { where, vars, ents };
+  }
+
+  /** Query functions and predicates beyond the first round (all in DataScript and dfdb's docs). */
+  newFnClause(st, { where, vars, ents, fresh, typed, e }) {
+    const r = this.r;
+    const A = this.A;
+    const scalarAttrs = Object.keys(A).filter((a) => A[a].type !== 'ref');
+    const out = fresh('n');
+    const ints = typed('int');
+    const strs = typed('str');
+    const c = r.f();
+    if (c < 0.12 && ints.length) {
+      const v = r.pick(ints).name;
+      where.push(`[(${r.pick(['even?', 'odd?', 'zero?', 'pos?', 'neg?'])} ${v})]`);
+    } else if (c < 0.2 && ints.length) {
+      const v = r.pick(ints).name;
+      const op = r.pick(['<', '<=', '>', '>=', '=', 'not=']);
+      const args = op[0] === '<' ? [r.int(-3, 10), v, r.int(10, 40)] : op[0] === '>' ? [r.int(10, 40), v, r.int(-3, 10)] : [v, r.pick(ints).name, r.pick(ints).name];
+      where.push(`[(${op} ${args.join(' ')})]`);
+    } else if (c < 0.3 && ints.length) {
+      const v = r.pick(ints).name;
+      const fn = r.pick(['(- V)', '(/ V 2)', '(/ V 4)', '(max V 1 7)', '(min V 3 -1)', '(+ V 1 2)', '(* V 2 3)', '(quot V -3)', '(mod V -3)', '(rem V -3)']);
+      where.push(`[${fn.replace('V', v)} ${out}]`);
+      vars.push({ name: out, type: fn.startsWith('(/') ? 'num' : 'int' });
+    } else if (c < 0.45 && strs.length) {
+      const v = r.pick(strs).name;
+      const p = r.pick(['A', 'e', 'B', '', 'zo', 'n B']);
+      const cc = r.f();
+      if (cc < 0.5) where.push(`[(clojure.string/${r.pick(['starts-with?', 'ends-with?', 'includes?'])} ${v} ${E(p)})]`);
+      else if (cc < 0.6) where.push(`[(clojure.string/blank? ${v})]`);
+      else if (cc < 0.75 && strs.some((x) => x.attr === ':p/name' || x.attr === ':p/email')) {
+        // (DataScript's subs is JavaScript's substring: no error past the end; names are 3+ chars)
+        where.push(`[(subs ${r.pick(strs.filter((x) => x.attr === ':p/name' || x.attr === ':p/email')).name} ${r.pick(['0', '1', '1 2', '0 3'])}) ${out}]`);
+        vars.push({ name: out, type: 'str' });
+      }
+      else if (cc < 0.87) { where.push(`[(count ${v}) ${out}]`); vars.push({ name: out, type: 'int' }); }
+      else { where.push(`[(keyword ${v}) ${out}]`); vars.push({ name: out, type: 'kw' }); }
+    } else if (c < 0.55) {
+      // get-some: the first attribute the entity has, as [attr value]
+      const as = r.some(scalarAttrs.filter((a) => !A[a].many), 2, 3);
+      const av = fresh('ga');
+      where.push(`[(get-some $ ${r.pick(ents)} ${as.join(' ')}) [${av} ${out}]]`);
+      vars.push({ name: av, type: 'kw' }, { name: out, type: 'any' });
+    } else if (c < 0.63) {
+      const nv = vars.filter((x) => !['ref', 'tuple', 'float'].includes(x.type));
+      if (!nv.length) return;
+      const a = r.pick(nv);
+      const t = fresh('tu');
+      const o2 = fresh('n');
+      where.push(`[(tuple ${a.name} 1 :k) ${t}]`, `[(untuple ${t}) [${out} _ ${o2}]]`);
+      vars.push({ name: out, type: a.type }, { name: o2, type: 'kw' });
+    } else if (c < 0.7) {
+      const a = r.pick(scalarAttrs.filter((x) => A[x].type !== 'float'));
+      const vals = [this.constFor(st, a), this.constFor(st, a)];
+      const v = fresh('cv');
+      where.push(`[${e} ${a} ${v}]`, `[(contains? ${E({ set: vals.filter((x, i) => vals.findIndex((y) => key(y) === key(x)) === i) })} ${v})]`);
+    } else if (c < 0.78) {
+      // predicates on refs
+      const refs = vars.filter((x) => x.type === 'ref');
+      const named = [...this.refs.keys()];
+      if (refs.length > 1 && r.chance(0.5)) { const [x, y] = r.some(refs, 2, 2); where.push(`[(${r.pick(['=', 'not=', '!='])} ${x.name} ${y.name})]`); }
+      else if (named.length) where.push(`[(${r.pick(['=', 'not='])} ${r.pick(refs).name} ${E({ ref: r.pick(named) })})]`);
+    } else if (c < 0.86) {
+      const insts = typed('inst');
+      if (insts.length) where.push(`[(${r.pick(['<', '>', '<=', '>=', '=', 'not='])} ${r.pick(insts).name} #inst "${r.pick(INSTS)}")]`);
+      else where.push(`[${e} :p/at ${fresh('at')}]`);
+    } else if (c < 0.93) {
+      const nv = vars.filter((x) => x.type !== 'tuple');
+      if (nv.length) where.push(`[(${r.pick(['nil?', 'some?'])} ${r.pick(nv).name})]`);
+    } else {
+      const v = r.pick(vars.filter((x) => x.type !== 'tuple'));
+      where.push(`[(identity ${v.name}) ${out}]`);
+      vars.push({ name: out, type: v.type });
+    }
   }
 
   genQuery(st) {
@@ -923,7 +1177,26 @@ class Case {
     const fvars = r.some(usable, 1, 3);
     const shape = r.pick(['rel', 'rel', 'rel', 'coll', 'tuple', 'scalar']);
     const col = (v) => ({ text: v.name, ent: v.type === 'ref' });
+    if (NEWSHAPES && c < 0.4) return this.emitQuery({ find: fvars.map(col), where, keys: r.pick(['keys', 'strs', 'syms']) });
+    if (NEWSHAPES && c < 0.5) return this.genAttrVarQuery(st);
     return this.emitQuery({ find: fvars.map(col), where, shape, ...(shape === 'coll' || shape === 'scalar' ? { find: [col(fvars[0])] } : {}) });
+  }
+
+  /** A variable in attribute position. */
+  genAttrVarQuery(st) {
+    const r = this.r;
+    const A = this.A;
+    const isRefAttr = (x) => x.t === 'kw' && A[x.v] && A[x.v].type === 'ref';
+    const named = this.referable(st);
+    const c = r.f();
+    if (c < 0.4 && named.length) {
+      // one entity's attributes and values; a ref attribute's value is an entity id
+      return this.emitQuery({ find: [{ text: '?a' }, { text: '?v' }], where: [`[${E(this.eref(r.pick(named)))} ?a ?v]`],
+        rowFix: (row) => ({ t: 'vec', v: [row.v[0], isRefAttr(row.v[0]) ? this.canonAst(row.v[1]) : row.v[1]] }) });
+    }
+    if (c < 0.7) return this.emitQuery({ find: [{ text: '?a' }, { text: '(count ?e)' }], where: ['[?e ?a]'], feats: ['aggregates'] });
+    const a = r.pick(Object.keys(A).filter((x) => A[x].type !== 'ref' && A[x].type !== 'float'));
+    return this.emitQuery({ find: [{ text: '?e', ent: true }, { text: '?a' }], where: [`[?e ?a ${E(this.constFor(st, a))}]`], shape: r.pick(['rel', 'rel', 'coll']) });
   }
 
   genInQuery(st) {
@@ -933,6 +1206,12 @@ class Case {
     const a = r.pick(scalarAttrs);
     const b = r.pick(scalarAttrs.filter((x) => x !== a));
     const c = r.f();
+    if (NEWSHAPES && c < 0.1) {
+      // _ in :in skips an input
+      return this.emitQuery({ find: [{ text: '?e', ent: true }, { text: '?v' }], inParts: r.chance(0.5) ? ['_', '?c'] : ['?c', '_'], args: r.chance(0.5) ? ['"ignored"', E(this.constFor(st, a))].slice(0) : ['"ignored"', E(this.constFor(st, a))], where: [`[?e ${a} ?c]`, `[?e ${b} ?v]`] }
+        .inParts[0] === '_' ? { find: [{ text: '?e', ent: true }, { text: '?v' }], inParts: ['_', '?c'], args: ['"ignored"', E(this.constFor(st, a))], where: [`[?e ${a} ?c]`, `[?e ${b} ?v]`] }
+        : { find: [{ text: '?e', ent: true }, { text: '?v' }], inParts: ['?c', '_'], args: [E(this.constFor(st, a)), '[1 2]'], where: [`[?e ${a} ?c]`, `[?e ${b} ?v]`] });
+    }
     if (c < 0.25) {
       return this.emitQuery({ find: [{ text: '?e', ent: true }, { text: '?v' }], inParts: ['?c'], args: [E(this.constFor(st, a))], where: [`[?e ${a} ?c]`, `[?e ${b} ?v]`] });
     }
@@ -962,7 +1241,8 @@ class Case {
     const numeric = d.type === 'int';
     const aggs = ['count', 'count-distinct', 'min', 'max', 'distinct', '(min 2)', '(max 2)'];
     if (numeric) aggs.push('sum', 'avg', 'median', 'variance', 'stddev', 'sum', 'avg');
-    if (d.type === 'float') aggs.push('min', 'max');
+    if (d.type === 'float') aggs.push('min', 'max', 'sum', 'avg', 'median', 'variance', 'stddev', 'sum', '(min 2)', '(max 2)');
+    if (d.type === 'inst' || d.type === 'uuid') aggs.push('min', 'max');
     const where = [`[?e ${a} ?v]`];
     const find = [];
     const group = r.chance(0.5);
@@ -977,7 +1257,7 @@ class Case {
     for (let k = 0; k < n; k++) {
       const ag = r.pick(aggs);
       const text = ag.startsWith('(') ? `${ag.slice(0, -1)} ?v)` : `(${ag} ?v)`;
-      find.push({ text, float: ['avg', 'median', 'variance', 'stddev'].includes(ag) });
+      find.push({ text, float: ['avg', 'median', 'variance', 'stddev'].includes(ag) || (d.type === 'float' && !['count', 'count-distinct'].includes(ag)) });
     }
     if (r.chance(0.2)) find.push({ text: '(count ?e)' });
     const withVars = r.chance(0.5) ? ['?e'] : [];
@@ -1006,6 +1286,18 @@ class Case {
       const a = r.pick(scalarAttrs);
       return this.emitQuery({ find: [{ text: '?v' }, { text: '(count ?b)' }], inParts: ['%'], args: [rules], where: ['(anc ?a ?b)', `[?a ${a} ?v]`], feats: ['rules', 'aggregates'] });
     }
+    if (NEWSHAPES && c < 0.55) {
+      const a = r.pick(scalarAttrs);
+      const rules = `[[(linked ?a ?b) [?a ${rel} ?b]] [(linked ?a ?b) [?b ${rel} ?a]]`
+        + ` [(reach ?a ?b) (linked ?a ?b)] [(reach ?a ?b) (linked ?a ?x) (reach ?x ?b)]`
+        + ` [(has ?e ?v) [?e ${a} ?v]] [(near ?e ?v) (has ?e ?v)] [(near ?e ?v) (linked ?e ?x) (has ?x ?v)]]`;
+      const named = this.referable(st);
+      const cc = r.f();
+      if (cc < 0.25 && named.length) return this.emitQuery({ find: [{ text: '?b', ent: true }], inParts: ['%'], args: [rules], where: [`(reach ${E(this.eref(r.pick(named)))} ?b)`], feats: ['rules'] });
+      if (cc < 0.5 && named.length) return this.emitQuery({ find: [{ text: '?a', ent: true }], inParts: ['%'], args: [rules], where: [`(reach ?a ${E(this.eref(r.pick(named)))})`], feats: ['rules'], shape: r.pick(['rel', 'coll']) });
+      if (cc < 0.75) return this.emitQuery({ find: [{ text: '?e', ent: true }], inParts: ['%', '?v'], args: [rules, E(this.constFor(st, a))], where: ['(near ?e ?v)'], feats: ['rules'] });
+      return this.emitQuery({ find: [{ text: '?e', ent: true }, { text: '?v' }], inParts: ['%'], args: [rules], where: ['(near ?e ?v)', '(not (has ?e ?v))'], feats: ['rules'] });
+    }
     if (c < 0.7) {
       const a1 = r.pick(scalarAttrs);
       const a2 = r.pick(scalarAttrs);
@@ -1022,6 +1314,7 @@ class Case {
     const r = this.r;
     const A = this.A;
     const parts = [];
+    const aliases = [':alias', '"Alias"', ':x/y'];
     if (r.chance(0.2)) parts.push('*');
     for (const a of r.some(Object.keys(A), 1, 4)) {
       const d = A[a];
@@ -1031,11 +1324,17 @@ class Case {
       else if (d.type === 'ref' && c < 0.65) parts.push(a.replace('/', '/_'));
       else if (d.type === 'ref' && c < 0.72 && a !== ':p/part') parts.push(`{${a} ${r.pick(['...', '2', '1'])}}`);
       else if (c < 0.8) parts.push(`[${a} :default ${E(this.scalarValue(d.type === 'ref' ? ':p/name' : a))}]`);
-      else if (c < 0.87) parts.push(`[${a} :as ${r.pick([':alias', '"Alias"', ':x/y'])}]`);
+      else if (c < 0.87 && aliases.length) parts.push(`[${a} :as ${aliases.splice(r.int(0, aliases.length - 1), 1)[0]}]`); // distinct within a pattern
       else if (c < 0.93 && d.many) parts.push(`[${a} :limit ${r.int(1, 2)}]`);
       else parts.push(a);
     }
     if (r.chance(0.15)) parts.push(':db/id');
+    if (NEWSHAPES) {
+      const c = r.f();
+      if (c < 0.05) return '[:db/id]';
+      if (c < 0.12) parts.push(`{${r.pick(Object.keys(A).filter((a) => A[a].type === 'ref')).replace('/', '/_')} [*]}`);
+      else if (c < 0.18) parts.push(`[${r.pick(Object.keys(A).filter((a) => A[a].many))} :limit nil]`);
+    }
     return `[${parts.join(' ')}]`;
   }
 
@@ -1143,7 +1442,7 @@ function main() {
   const perSeed = Number(opt('cases', '300'));
   mkdirSync(out, { recursive: true });
   for (const seed of seeds) {
-    const stats = { valueFirstTempid: 0, allocMismatch: 0, readRejected: 0, txErrors: {}, txUnmapped: {} };
+    const stats = { negativeTempids: 0, sequentialSkipped: 0, valueFirstTempid: 0, allocMismatch: 0, readRejected: 0, txErrors: {}, txUnmapped: {} };
     const cases = [];
     for (let i = 1; i <= perSeed; i++) {
       const r = rng(seed * 1000003 + i * 7919);
