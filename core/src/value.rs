@@ -82,6 +82,25 @@ macro_rules! named {
 named!(Keyword);
 named!(Symbol);
 
+/// The canonical text (`8-4-4-4-12` lowercase hex digits), as Clojure's `str` shows a UUID.
+impl fmt::Display for Uuid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let h = |shift: u32, width: usize| {
+            let mask = (1u128 << (width * 4)) - 1;
+            (self.get() >> shift) & mask
+        };
+        write!(
+            f,
+            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+            h(96, 8),
+            h(80, 4),
+            h(64, 4),
+            h(48, 4),
+            h(0, 12)
+        )
+    }
+}
+
 impl fmt::Debug for Keyword {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, ":{}", self.0)

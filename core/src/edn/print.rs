@@ -102,21 +102,7 @@ fn write_atom(v: &Value, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         Value::Char(c) => write_char(*c, f),
         Value::Keyword(k) => write!(f, ":{}", k.as_str()),
         Value::Symbol(s) => f.write_str(s.as_str()),
-        Value::Uuid(u) => {
-            let h = |shift: u32, width: usize| {
-                let mask = (1u128 << (width * 4)) - 1;
-                (u.get() >> shift) & mask
-            };
-            write!(
-                f,
-                "#uuid \"{:08x}-{:04x}-{:04x}-{:04x}-{:012x}\"",
-                h(96, 8),
-                h(80, 4),
-                h(64, 4),
-                h(48, 4),
-                h(0, 12)
-            )
-        }
+        Value::Uuid(u) => write!(f, "#uuid \"{u}\""),
         Value::Bytes(b) => {
             f.write_str("#dfdb/bytes \"")?;
             f.write_str(&crate::codec::hex::encode(b))?;

@@ -500,6 +500,9 @@ fn str_of(v: &Value, out: &mut String) {
         Value::Nil => {}
         Value::Str(s) => out.push_str(s),
         Value::Char(c) => out.push(*c),
+        Value::Uuid(u) => {
+            let _ = write!(out, "{u}");
+        }
         other => {
             let _ = write!(out, "{other}");
         }
