@@ -612,13 +612,17 @@ class Case {
       return undefined; // tempid / new
     };
     // every unique value of an entity and (cascade) of its components
+    const contested = new Set(); // unique values asserted on another entity than their holder
+    const release = (x) => { touched.add(x); if (contested.has(x)) doubleWrite = true; };
+    const contestedBy = new Set(); // entities asserting a contested value (retracting them later: sequential too)
     const touchEntity = (id, seen = new Set()) => {
+      if (contestedBy.has(id)) doubleWrite = true;
       if (id === undefined || seen.has(id)) return;
       seen.add(id);
       const m = st.get(id);
       if (!m) return;
       for (const [a, vs] of m) {
-        if (uniq(a)) for (const v of vs) touched.add(k(a, v));
+        if (uniq(a)) for (const v of vs) release(k(a, v));
         if (A[a] && A[a].component) for (const v of vs) touchEntity(Number(v.v), seen);
       }
     };
@@ -655,13 +659,14 @@ class Case {
         // any assertion (not only a first one): DataScript checks uniqueness op by op
         touched.add(k(a, v));
         const id = resolve(e);
+        for (const [h, m] of st) if (h !== id && (m.get(a) ?? []).some((x) => printEdn(x) === key(v)) && id !== undefined) { contested.add(k(a, v)); contestedBy.add(id); }
         const ek = id !== undefined ? `#${id}` : typeof e === 'string' ? e : null;
         if (ek && !A[a].many) {
           const prev = written.get(`${ek} ${a}`);
           if (prev !== undefined && prev !== key(v)) doubleWrite = true;
           written.set(`${ek} ${a}`, key(v));
         }
-        if (id !== undefined && !A[a].many) for (const old of st.get(id)?.get(a) ?? []) if (printEdn(old) !== key(v)) touched.add(k(a, old));
+        if (id !== undefined && !A[a].many) for (const old of st.get(id)?.get(a) ?? []) if (printEdn(old) !== key(v)) release(k(a, old));
       };
       const map = (m) => {
         const id = m.map.find(([kk]) => kk === ':db/id');
@@ -680,8 +685,8 @@ class Case {
         else if (op.kw === ':db/retract') {
           const id = resolve(e);
           if (uniq(a.kw)) {
-            if (it.length > 3) touched.add(k(a.kw, v));
-            else for (const old of st.get(id)?.get(a.kw) ?? []) touched.add(k(a.kw, old));
+            if (it.length > 3) release(k(a.kw, v));
+            else for (const old of st.get(id)?.get(a.kw) ?? []) release(k(a.kw, old));
           }
           if (A[a.kw] && A[a.kw].component) {
             const vs = it.length > 3 ? [resolve(v)] : (st.get(id)?.get(a.kw) ?? []).map((x) => Number(x.v));
@@ -1289,7 +1294,8 @@ class Case {
     if (NEWSHAPES && c < 0.55) {
       const a = r.pick(scalarAttrs);
       const rules = `[[(linked ?a ?b) [?a ${rel} ?b]] [(linked ?a ?b) [?b ${rel} ?a]]`
-        + ` [(reach ?a ?b) (linked ?a ?b)] [(reach ?a ?b) (linked ?a ?x) (reach ?x ?b)]`
+        // (reach over the symmetric linked does not terminate in DataScript: it follows rel only)
+        + ` [(step ?a ?b) [?a ${rel} ?b]] [(reach ?a ?b) (step ?a ?b)] [(reach ?a ?b) (step ?a ?x) (reach ?x ?b)]`
         + ` [(has ?e ?v) [?e ${a} ?v]] [(near ?e ?v) (has ?e ?v)] [(near ?e ?v) (linked ?e ?x) (has ?x ?v)]]`;
       const named = this.referable(st);
       const cc = r.f();
@@ -1333,7 +1339,11 @@ class Case {
       const c = r.f();
       if (c < 0.05) return '[:db/id]';
       if (c < 0.12) parts.push(`{${r.pick(Object.keys(A).filter((a) => A[a].type === 'ref')).replace('/', '/_')} [*]}`);
-      else if (c < 0.18) parts.push(`[${r.pick(Object.keys(A).filter((a) => A[a].many))} :limit nil]`);
+      else if (c < 0.18) {
+        // (an attribute twice in one pattern is ambiguous: only one not yet named)
+        const free = Object.keys(A).filter((a) => A[a].many && !parts.some((p) => p.includes(`${a} `) || p.includes(`${a}]`) || p === a));
+        if (free.length) parts.push(`[${r.pick(free)} :limit nil]`);
+      }
     }
     return `[${parts.join(' ')}]`;
   }
