@@ -243,9 +243,9 @@ fn eid_of(v: &Value) -> Option<EntityId> {
 /// The entities a recursion (`{:attr ...}`, `{:attr n}`) or a component's expansion has entered
 /// along the current path of the pull, as DataScript keeps them: a recursion or an expansion that
 /// reaches one of them again shows its id and stops. Entering through a component attribute adds
-/// the entity (with or without a pattern of its own); entering through any other nested pattern
-/// starts afresh (`base`), since a finite pattern cannot loop; the entity the pull starts at is not
-/// in it (a self-reference recurses once).
+/// the entity (with or without a pattern of its own, forward or in reverse); entering through any
+/// other nested pattern starts afresh (`base`), since a finite pattern cannot loop; the entity the
+/// pull starts at is not in it (a self-reference recurses once).
 #[derive(Default)]
 struct Seen {
     ids: Vec<EntityId>,
@@ -391,10 +391,15 @@ fn shape_values(
     if values.is_empty() {
         return Ok(None);
     }
+    let via = if attr.is_component {
+        Via::Component
+    } else {
+        Via::Plain
+    };
     let mut shaped = Vec::with_capacity(values.len());
     for v in values {
         let s = if attr.is_ref() {
-            pull_ref(view, attr.is_component, &v, sub, parent, seen, depth)?
+            pull_ref(view, via, &v, sub, parent, seen, depth)?
         } else {
             Some(v)
         };
@@ -413,9 +418,18 @@ fn shape_values(
 }
 
 /// A referenced entity under `sub`: its id map, a nested pull, or a recursive pull.
+/// How a reference was reached: through a component attribute, forward (so that `*` expands it)
+/// or in reverse.
+#[derive(Clone, Copy, PartialEq)]
+enum Via {
+    Plain,
+    Component,
+    ReverseComponent,
+}
+
 fn pull_ref(
     view: &View<'_>,
-    component: bool,
+    via: Via,
     v: &Value,
     sub: &Sub,
     parent: &Spec,
@@ -427,7 +441,7 @@ fn pull_ref(
     };
     // (pattern, whether a cycle stops here, whether the entity joins `seen`)
     let (nested, checks, joins) = match sub {
-        Sub::Plain if component => (
+        Sub::Plain if via == Via::Component => (
             Spec {
                 wildcard: true,
                 attrs: Vec::new(),
@@ -436,7 +450,7 @@ fn pull_ref(
             true,
         ),
         Sub::Plain => return Ok(Some(ref_map(v))),
-        Sub::Nested(s) => (s.clone(), false, component),
+        Sub::Nested(s) => (s.clone(), false, via != Via::Plain),
         Sub::Recursive(r) => {
             let next = match r {
                 Recurse::Unbounded => Recurse::Unbounded,
@@ -501,13 +515,18 @@ fn pull_reverse(
     if let Some(n) = a.limit {
         sources.truncate(n);
     }
+    let via = if attr.is_component {
+        Via::ReverseComponent
+    } else {
+        Via::Plain
+    };
     let mut shaped = Vec::new();
     for s in sources {
         let sub = match &a.sub {
             Sub::Plain => Sub::Plain,
             other => other.clone(),
         };
-        if let Some(x) = pull_ref(view, false, &s, &sub, parent, seen, depth)? {
+        if let Some(x) = pull_ref(view, via, &s, &sub, parent, seen, depth)? {
             shaped.push(x);
         }
     }
