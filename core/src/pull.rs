@@ -113,6 +113,9 @@ enum Recurse {
 enum Sub {
     /// The value itself (refs as `{:db/id n}`, components in full).
     Plain,
+    /// As `Plain`, for an attribute `*` brought in: a component expanded this way stops at an
+    /// entity the expansion already entered (one named in the pattern does not check).
+    Wildcard,
     /// A nested pattern for refs.
     Nested(Spec),
     /// The enclosing pattern again.
@@ -241,11 +244,12 @@ fn eid_of(v: &Value) -> Option<EntityId> {
 }
 
 /// The entities a recursion (`{:attr ...}`, `{:attr n}`) or a component's expansion has entered
-/// along the current path of the pull, as DataScript keeps them: a recursion or an expansion that
-/// reaches one of them again shows its id and stops. Entering through a component attribute adds
-/// the entity (with or without a pattern of its own, forward or in reverse); entering through any
-/// other nested pattern starts afresh (`base`), since a finite pattern cannot loop; the entity the
-/// pull starts at is not in it (a self-reference recurses once).
+/// along the current path of the pull, kept as DataScript 1.8.1 keeps them (worked out case by case
+/// against it; see `tests/vectors/datascript-compat.json`): a recursion, or a component `*` brought
+/// in, that reaches one of them again shows its id and stops. Components reached through a nested
+/// pattern (forward or in reverse) join the set without the check; a component the pattern names
+/// without a pattern of its own starts a set of its own; any other nested pattern sets the set
+/// aside (`base`); the entity the pull starts at is not in it (a self-reference recurses once).
 #[derive(Default)]
 struct Seen {
     ids: Vec<EntityId>,
@@ -311,7 +315,7 @@ fn pull_entity_inner(
                 continue;
             }
             let values = group.iter().map(|d| d.v.clone()).collect();
-            let v = shape_values(view, attr, values, &Sub::Plain, spec, seen, depth)?;
+            let v = shape_values(view, attr, values, &Sub::Wildcard, spec, seen, depth)?;
             if let Some(v) = v {
                 out.insert(Value::Keyword(attr.ident.clone()), v);
             }
@@ -439,18 +443,21 @@ fn pull_ref(
     let Some(target) = eid_of(v) else {
         return Ok(Some(v.clone()));
     };
-    // (pattern, whether a cycle stops here, whether the entity joins `seen`)
-    let (nested, checks, joins) = match sub {
-        Sub::Plain if via == Via::Component => (
-            Spec {
+    // (pattern, whether a cycle stops here, how the entity enters `seen`)
+    let (nested, checks, enter) = match sub {
+        Sub::Plain | Sub::Wildcard if via == Via::Component => {
+            let whole = Spec {
                 wildcard: true,
                 attrs: Vec::new(),
-            },
-            true,
-            true,
-        ),
-        Sub::Plain => return Ok(Some(ref_map(v))),
-        Sub::Nested(s) => (s.clone(), false, via != Via::Plain),
+            };
+            match sub {
+                Sub::Wildcard => (whole, true, Enter::Join),
+                _ => (whole, false, Enter::Alone),
+            }
+        }
+        Sub::Plain | Sub::Wildcard => return Ok(Some(ref_map(v))),
+        Sub::Nested(s) if via == Via::Plain => (s.clone(), false, Enter::Afresh),
+        Sub::Nested(s) => (s.clone(), false, Enter::Join),
         Sub::Recursive(r) => {
             let next = match r {
                 Recurse::Unbounded => Recurse::Unbounded,
@@ -471,22 +478,36 @@ fn pull_ref(
                     }
                 }
             }
-            (s, true, true)
+            (s, true, Enter::Join)
         }
     };
     if checks && seen.contains(target) {
         return Ok(Some(ref_map(v)));
     }
-    if joins {
-        seen.ids.push(target);
-        let result = pull_entity(view, &nested, target, seen, depth + 1);
-        seen.ids.pop();
-        return Ok(result?.map(Value::Map));
+    let base = seen.base;
+    if enter != Enter::Join {
+        seen.base = seen.ids.len();
     }
-    let base = core::mem::replace(&mut seen.base, seen.ids.len());
+    if enter != Enter::Afresh {
+        seen.ids.push(target);
+    }
     let result = pull_entity(view, &nested, target, seen, depth + 1);
+    if enter != Enter::Afresh {
+        seen.ids.pop();
+    }
     seen.base = base;
     Ok(result?.map(Value::Map))
+}
+
+/// How an entity a reference leads to enters [`Seen`].
+#[derive(Clone, Copy, PartialEq)]
+enum Enter {
+    /// Added to the entities entered so far (recursion, components).
+    Join,
+    /// The only one (a component the pattern names without a pattern of its own).
+    Alone,
+    /// Not at all, and those entered so far are set aside (a plain nested pattern).
+    Afresh,
 }
 
 /// `:attr/_ref`: the entities whose `attr` points at `e` (one map for a component attribute).
