@@ -1,7 +1,8 @@
 //! A query run in a loop on people20k, for a profiler (`perf record`), without criterion's
 //! analysis around it: `cargo build --profile bench -p dfdb-core --example profile_query`, then
 //! `perf record -g $CARGO_TARGET_DIR/release/examples/profile_query q4 300`.
-//! Queries: q1, q2, q3, q4 (default), qpred1, as in `benches/query.rs`.
+//! Queries: q1, q2, q3, q4 (default), qpred1, as in `benches/query.rs`; `pull`: the pull-one
+//! pattern of the Node bench on each of the 20,000 people in turn (N rounds of them).
 
 #[path = "../benches/common/mod.rs"]
 mod common;
@@ -25,6 +26,21 @@ pub fn main() {
         }
     };
     let db = add_all(&people());
+    if which == "pull" {
+        let pattern = dfdb_core::pull::Pattern::parse(&edn("[:name :last-name :sex :age :salary]"))
+            .expect("pattern");
+        let t = std::time::Instant::now();
+        for _ in 0..n.max(1) {
+            for e in 1..=20_000i64 {
+                black_box(
+                    dfdb_core::pull::pull_pattern(&db.view(), &pattern, &dfdb_core::Value::Int(e))
+                        .expect("pull"),
+                );
+            }
+        }
+        println!("pull: {:?} per pull", t.elapsed() / (n.max(1) * 20_000));
+        return;
+    }
     let q = edn(q);
     let t = std::time::Instant::now();
     for _ in 0..n.max(1) {
