@@ -415,16 +415,25 @@ impl<'a> View<'a> {
 
     /// The visible datoms of entity `e`, in attribute order.
     pub fn entity_datoms(&self, e: EntityId) -> Result<Vec<RawDatom>> {
+        self.entity_attr_datoms(e, None)
+    }
+
+    /// The datoms of entity `e`, of attribute `a` only when given, in `EAVT` order.
+    pub fn entity_attr_datoms(&self, e: EntityId, a: Option<AttrId>) -> Result<Vec<RawDatom>> {
         if self.is_current() {
-            // Entries lent, not copied: pull and entity reads come here for every entity.
-            let mut out = Vec::with_capacity(8);
-            let prefix = Prefix::new(space::EAVT).e(e);
+            // Entries lent, not copied: pull and entity reads, and each transaction's look at
+            // the values it changes, come here.
+            let mut out = Vec::new();
+            let prefix = match a {
+                Some(a) => Prefix::new(space::EAVT).e(e).a(a),
+                None => Prefix::new(space::EAVT).e(e),
+            };
             self.store.visit(prefix.range(), &mut |k, _| {
                 out.push(decode_current(Index::Eavt, k)?);
                 Ok(true)
             })?;
             return Ok(out);
         }
-        self.datoms(Some(e), None, None)?.collect()
+        self.datoms(Some(e), a, None)?.collect()
     }
 }

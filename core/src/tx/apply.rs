@@ -59,8 +59,7 @@ impl<'v> Working<'v> {
             // An entity this transaction creates has nothing stored: no index probe.
             let fresh = (self.fresh_from..crate::index::TX0).contains(&e);
             if !fresh {
-                for d in self.view.datoms(Some(e), Some(a), None)? {
-                    let d = d?;
+                for d in self.view.entity_attr_datoms(e, Some(a))? {
                     before.insert(d.v, d.tx);
                 }
             }
@@ -114,8 +113,7 @@ impl<'v> Working<'v> {
             // One read of the entity loads the slot of every attribute it holds (not yet
             // loaded), instead of one index seek per attribute.
             let mut held: BTreeMap<AttrId, BTreeMap<Value, EntityId>> = BTreeMap::new();
-            for d in self.view.datoms(Some(e), None, None)? {
-                let d = d?;
+            for d in self.view.entity_datoms(e)? {
                 held.entry(d.a).or_default().insert(d.v, d.tx);
             }
             for (a, before) in held {
