@@ -130,7 +130,8 @@ export interface Reader {
   /**
    * Runs a Datalog query. `inputs` are JS data, one per `:in` element after the `$` sources (every `$`
    * source is this database). Relation finds give a `Set` of tuple arrays — an `Array` of them when
-   * the find pulls (`(pull ?e pattern)`): one row per binding, so equal pulled maps both stay.
+   * the find pulls (`(pull ?e pattern)`): one row per distinct tuple of the find's variables, the
+   * pulled entity among them, so equal pulled maps of two entities both stay.
    */
   q(query: string, ...inputs: Input[]): Value;
   /** `q` with EDN-text inputs and an EDN-text result (exact: `1.0` stays a double). */

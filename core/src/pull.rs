@@ -403,7 +403,7 @@ fn shape_values(
     let mut shaped = Vec::with_capacity(values.len());
     for v in values {
         let s = if attr.is_ref() {
-            pull_ref(view, via, &v, sub, parent, seen, depth)?
+            pull_ref(view, via, &attr.ident, &v, sub, parent, seen, depth)?
         } else {
             Some(v)
         };
@@ -421,7 +421,6 @@ fn shape_values(
     }))
 }
 
-/// A referenced entity under `sub`: its id map, a nested pull, or a recursive pull.
 /// How a reference was reached: through a component attribute, forward (so that `*` expands it)
 /// or in reverse.
 #[derive(Clone, Copy, PartialEq)]
@@ -431,9 +430,13 @@ enum Via {
     ReverseComponent,
 }
 
+/// A referenced entity under `sub`: its id map, a nested pull, or a recursive pull. `key` is the
+/// attribute (as the pattern names it) that led here.
+#[allow(clippy::too_many_arguments)]
 fn pull_ref(
     view: &View<'_>,
     via: Via,
+    key: &Keyword,
     v: &Value,
     sub: &Sub,
     parent: &Spec,
@@ -464,10 +467,11 @@ fn pull_ref(
                 Recurse::Depth(0) => return Ok(Some(ref_map(v))),
                 Recurse::Depth(n) => Recurse::Depth(n - 1),
             };
-            // The enclosing pattern, with this attribute recursing one level less; at the last
-            // level it shows nothing, not even through a `*` (as in DataScript).
+            // The enclosing pattern, with this attribute recursing one level less (each recursive
+            // attribute keeps its own depth); at the last level it shows nothing, not even
+            // through a `*` (as in DataScript).
             let mut s = parent.clone();
-            for a in s.attrs.iter_mut() {
+            for a in s.attrs.iter_mut().filter(|a| a.attr == *key) {
                 if let Sub::Recursive(_) = a.sub {
                     if matches!(next, Recurse::Depth(0)) {
                         a.sub = Sub::Plain;
@@ -547,7 +551,7 @@ fn pull_reverse(
             Sub::Plain => Sub::Plain,
             other => other.clone(),
         };
-        if let Some(x) = pull_ref(view, via, &s, &sub, parent, seen, depth)? {
+        if let Some(x) = pull_ref(view, via, &a.attr, &s, &sub, parent, seen, depth)? {
             shaped.push(x);
         }
     }

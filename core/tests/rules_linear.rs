@@ -144,3 +144,57 @@ fn a_chain_longer_than_the_round_limit_of_nesting() {
     );
     assert_eq!(got, Value::Int(1999));
 }
+
+/// A step whose call reads a variable that only the call itself would bind (here `?m`, named in a
+/// `not`): without the call the `not` would run first and mean "nothing is hidden at all". Such a
+/// rule is tabled, and answers as written.
+#[test]
+fn a_call_input_the_other_clauses_do_not_bind_keeps_the_rule_tabled() {
+    let mut db = Database::in_memory();
+    db.transact_edn(
+        "[{:db/ident :next :db/valueType :db.type/ref :db/cardinality :db.cardinality/one}]",
+    )
+    .expect("schema");
+    let r = db
+        .transact_edn(r#"[{:db/id "a" :next "b"} {:db/id "b" :name "B"} {:db/id "c" :next "d"} {:db/id "d" :name "D"} {:db/id "h" :hidden true}]"#)
+        .expect("data");
+    let a = r.tempids[&Value::str("a")];
+    let rules =
+        "[[(r ?a ?b) [?a :next ?b]] [(r ?a ?b) [?a :next _] (not [?m :hidden true]) (r ?m ?b)]]";
+    let names = run(
+        &db,
+        rules,
+        "[:find ?n :in $ % ?a :where (r ?a ?b) [?b :name ?n]]",
+        &a.to_string(),
+    );
+    assert_eq!(names, read(r#"#{["B"] ["D"]}"#).expect("want"));
+    // A predicate on such a variable: answered, not "insufficient bindings".
+    let rules = "[[(s ?a ?b) [?a :next ?b]] [(s ?a ?b) [?a :next ?k] [(= ?k ?m)] (s ?m ?b)]]";
+    run(
+        &db,
+        rules,
+        "[:find ?b :in $ % ?a :where (s ?a ?b)]",
+        &a.to_string(),
+    );
+}
+
+#[test]
+fn a_walk_that_never_ends_stops_with_kind_limit() {
+    let db = Database::in_memory();
+    let rules =
+        read("[[(up ?n ?o) [(= ?n -1)] [(identity ?n) ?o]] [(up ?n ?o) [(inc ?n) ?m] (up ?m ?o)]]")
+            .expect("rules");
+    let query = read("[:find ?o :in $ % :where (up 0 ?o)]").expect("query");
+    let err = dfdb_core::query::q_with(
+        &query,
+        &[
+            dfdb_core::query::Input::Db(db.view()),
+            dfdb_core::query::Input::Value(rules),
+        ],
+        dfdb_core::query::QueryOptions {
+            max_steps: Some(100_000),
+        },
+    )
+    .expect_err("no end");
+    assert_eq!(err.kind().as_str(), "limit", "{err}");
+}

@@ -122,11 +122,14 @@ pub fn shape(ctx: &mut Ctx<'_>, q: &Query, rel: Rel) -> Result<Value> {
         }
         out.push(row);
     }
-    // With a pull in the find, two bindings may pull equal maps; the rows stay one per binding, a
-    // vector rather than a set (as DataScript returns a sequence there).
+    // With a pull in the find, two entities may pull equal maps; the rows stay one per distinct
+    // tuple of the find's variables (the pulled entity among them): a vector rather than a set, as
+    // DataScript returns a sequence there. Sorted, so that the order does not depend on the hash
+    // tables the rows came through.
     let bag = elems.iter().any(|e| matches!(e, FindElem::Pull { .. }));
-    let rows = |rows: Vec<Value>| {
+    let rows = |mut rows: Vec<Value>| {
         if bag {
+            rows.sort();
             Value::Vector(rows)
         } else {
             Value::Set(rows.into_iter().collect())
@@ -346,5 +349,24 @@ mod tests {
             let want: BTreeSet<Value> = tuples.iter().cloned().collect();
             assert_eq!(sorted_set(tuples), want);
         }
+    }
+
+    /// `[(max ?a ?b)]` alone is the function of two variables, one value per row (a dfdb find
+    /// expression); `[(max ?a)]` and `[(max 1 ?a)]` are tuple specs with aggregates.
+    #[test]
+    fn a_lone_find_vector_is_a_function_unless_an_aggregate_call() {
+        let mut db = crate::Database::in_memory();
+        db.transact_edn("[{:x 1 :y 5} {:x 7 :y 2}]").expect("data");
+        let q = |text: &str| {
+            db.query(&crate::edn::read(text).expect("query"), &[])
+                .expect("run")
+        };
+        let read = |text: &str| crate::edn::read(text).expect("want");
+        assert_eq!(
+            q("[:find [(max ?a ?b)] :where [?e :x ?a] [?e :y ?b]]"),
+            read("#{[5] [7]}")
+        );
+        assert_eq!(q("[:find [(max ?a)] :where [?e :x ?a]]"), read("[7]"));
+        assert_eq!(q("[:find [(max 1 ?a)] :where [?e :x ?a]]"), read("[[7]]"));
     }
 }

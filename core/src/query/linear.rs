@@ -43,7 +43,8 @@ const ORIGIN: &str = "? origin";
 /// every definition either calls no rule at all (an exit), or calls `name` exactly once at its top
 /// level and no other rule anywhere, with the head's variable at each free position in the same
 /// position of the call, that variable mentioned nowhere else in the definition, and the call's
-/// bound positions given constants or variables other than those. At least one definition must
+/// bound positions given constants or variables that the head's bound arguments or the other
+/// clauses' patterns and function bindings bind. At least one definition must
 /// be recursive and one position bound.
 pub fn shape<'r>(defs: &'r [RuleDef], name: &Symbol, mask: &[bool]) -> Option<Linear<'r>> {
     if !mask.contains(&true) {
@@ -109,6 +110,24 @@ pub fn shape<'r>(defs: &'r [RuleDef], name: &Symbol, mask: &[bool]) -> Option<Li
         if !passes || prefix.iter().any(|c| free.iter().any(|v| mentions(c, v))) {
             return None;
         }
+        // Each variable the call passes in a bound position must be bound without the call: by
+        // the head's bound arguments, or by a pattern or a function binding of the other clauses.
+        // (With the call in the body, the planner may hold a `not` or a predicate back until the
+        // call binds such a variable; without it, they would run early and mean something else.)
+        let bound_head: Vec<&Var> = def
+            .head
+            .iter()
+            .zip(mask)
+            .filter(|(_, m)| **m)
+            .map(|(v, _)| v)
+            .collect();
+        let inputs_bound = args.iter().zip(mask).all(|(t, m)| match t {
+            Term::Var(v) if *m => bound_head.contains(&v) || prefix.iter().any(|c| binds(c, v)),
+            _ => true,
+        });
+        if !inputs_bound {
+            return None;
+        }
         linear.steps.push(Step {
             def,
             prefix,
@@ -125,6 +144,18 @@ fn rule_calls(c: &Clause) -> usize {
         Clause::Not { body, .. } => body.iter().map(rule_calls).sum(),
         Clause::Or { branches, .. } => branches.iter().flatten().map(rule_calls).sum(),
         Clause::Pattern(_) | Clause::Pred { .. } | Clause::Fn { .. } => 0,
+    }
+}
+
+/// Whether `c` binds `v` wherever it runs: a data pattern naming it, or a function binding it.
+fn binds(c: &Clause, v: &Var) -> bool {
+    match c {
+        Clause::Pattern(p) => {
+            p.terms.iter().any(|t| t.var() == Some(v))
+                || p.at.as_ref().is_some_and(|(_, t)| t.var() == Some(v))
+        }
+        Clause::Fn { binding, .. } => binding.vars().iter().any(|b| b == v),
+        _ => false,
     }
 }
 
@@ -176,7 +207,16 @@ pub fn answers(
         }
     }
     let mut out: HashSet<Vec<Value>> = HashSet::new();
+    let mut levels = 0;
     while !frontier.is_empty() {
+        levels += 1;
+        if levels > super::rules::MAX_ROUNDS {
+            return Err(err!(
+                Limit,
+                "rule evaluation did not reach a fixpoint within {} rounds",
+                super::rules::MAX_ROUNDS
+            ));
+        }
         ctx.charge(frontier.len())?;
         for def in &linear.exits {
             let rows = eval_clauses(ctx, &def.body, rows_of(def, mask, &origin, &frontier))?;

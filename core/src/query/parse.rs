@@ -185,10 +185,26 @@ fn is_fn_call(v: &Value) -> bool {
     matches!(v, Value::List(xs) if matches!(xs.first(), Some(Value::Symbol(_))))
 }
 
-/// `(max ?x)`, `(pull ?e pattern)`: a find element written as a list.
+/// `(max ?x)`, `(max 3 ?x)`, `(pull ?e pattern)`: a find element written as a list. (`(max ?a ?b)`
+/// is the function, a computed value.)
 fn is_agg_or_pull(v: &Value) -> bool {
-    matches!(v, Value::List(xs) if matches!(xs.first(), Some(Value::Symbol(s))
-        if s.as_str() == "pull" || super::aggregate::is_aggregate(s.as_str())))
+    let Value::List(xs) = v else {
+        return false;
+    };
+    let Some(Value::Symbol(name)) = xs.first() else {
+        return false;
+    };
+    if name.as_str() == "pull" {
+        return true;
+    }
+    if !super::aggregate::is_aggregate(name.as_str()) {
+        return false;
+    }
+    match xs.get(1..) {
+        Some([x]) => is_var(x),
+        Some([n, x]) => !is_var(n) && is_var(x),
+        _ => false,
+    }
 }
 
 fn parse_find_elem(v: &Value) -> Result<FindElem> {

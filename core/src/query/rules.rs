@@ -51,7 +51,7 @@ pub struct RuleTables {
 }
 
 /// Most fixpoint rounds before giving up with kind `limit`.
-const MAX_ROUNDS: usize = 1_000_000;
+pub(super) const MAX_ROUNDS: usize = 1_000_000;
 
 /// Evaluates a rule call against `rel`, joining its answers in.
 pub fn eval_call(

@@ -168,8 +168,9 @@ pub fn prepare(
                         work.retract(e, attr.id, &v)?
                     }
                     None if attr.is_component => {
-                        // As `retractEntity` does, and as DataScript does here: the components go
-                        // with the attribute that owns them (retracting one value keeps its entity).
+                        // `[:db/retract e a]` and `retractAttribute` on a component attribute: as
+                        // `retractEntity` does, and as DataScript does here, the components go with
+                        // the attribute that owns them (retracting one value keeps its entity).
                         let owned: Vec<EntityId> = work
                             .values(e, attr.id)?
                             .iter()
