@@ -359,7 +359,13 @@ fn pull_entity_inner(
                         if let Some(n) = a.limit {
                             values.truncate(n);
                         }
-                        shape_values(view, attr, values, &a.sub, spec, seen, depth)?
+                        // Beside a `*`, a named attribute takes the wildcard's treatment of
+                        // components (as in DataScript).
+                        let sub = match &a.sub {
+                            Sub::Plain if spec.wildcard => &Sub::Wildcard,
+                            other => other,
+                        };
+                        shape_values(view, attr, values, sub, spec, seen, depth)?
                     }
                 }
             }
