@@ -423,7 +423,12 @@ impl<'a> View<'a> {
         if self.is_current() {
             // Entries lent, not copied: pull and entity reads, and each transaction's look at
             // the values it changes, come here.
-            let mut out = Vec::new();
+            // A whole entity: a few datoms, one allocation; one attribute: often none at all.
+            let mut out = if a.is_some() {
+                Vec::new()
+            } else {
+                Vec::with_capacity(8)
+            };
             let prefix = match a {
                 Some(a) => Prefix::new(space::EAVT).e(e).a(a),
                 None => Prefix::new(space::EAVT).e(e),
