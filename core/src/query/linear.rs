@@ -15,7 +15,8 @@
 
 use super::ast::{Clause, RuleDef, Term, Var};
 use super::eval::{eval_clauses, Ctx};
-use super::rel::{bind_vars, Rel};
+use super::rel::Rel;
+use super::rules::{bound_head_vars, head_cols, input_row};
 use crate::{err, Result, Symbol, Value};
 use alloc::vec::Vec;
 use hashbrown::HashSet;
@@ -298,24 +299,11 @@ pub fn answers(
 
 /// The frontier as rows of `def`'s bound head variables, each led by its caller's number.
 fn rows_of(def: &RuleDef, mask: &[bool], origin: &Var, frontier: &[(usize, Vec<Value>)]) -> Rel {
-    let bound = || {
-        def.head
-            .iter()
-            .zip(mask)
-            .filter(|(_, m)| **m)
-            .map(|(v, _)| v)
-    };
-    let mut vars: Vec<Var> = Vec::new();
-    for v in bound() {
-        if !vars.contains(v) {
-            vars.push(v.clone());
-        }
-    }
-    // A head variable bound twice (`(r ?x ?x)`) keeps only inputs agreeing on it.
+    let mut vars = bound_head_vars(def, mask);
     let rows = frontier
         .iter()
         .filter_map(|(o, input)| {
-            let values = bind_vars(&vars, bound().zip(input))?;
+            let values = input_row(def, mask, &vars, input)?;
             let mut row = Vec::with_capacity(values.len() + 1);
             row.push(Value::Int(i64::try_from(*o).ok()?));
             row.extend(values);
@@ -331,20 +319,4 @@ fn origin_of(row: &[Value], col: usize) -> Option<usize> {
         Some(Value::Int(o)) => usize::try_from(*o).ok(),
         _ => None,
     }
-}
-
-/// The column of each head variable in `rows` (as `eval_body` in `rules.rs` requires).
-fn head_cols(def: &RuleDef, rows: &Rel) -> Result<Vec<usize>> {
-    def.head
-        .iter()
-        .map(|v| {
-            rows.col(v).ok_or_else(|| {
-                err!(
-                    Parse,
-                    "rule head variable {} is not bound by the rule's body",
-                    v.as_str()
-                )
-            })
-        })
-        .collect()
 }

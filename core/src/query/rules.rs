@@ -263,34 +263,59 @@ fn eval_body(
     mask: &[bool],
     inputs: &[Vec<Value>],
 ) -> Result<Vec<Vec<Value>>> {
-    let bound_head = || {
-        def.head
-            .iter()
-            .zip(mask)
-            .filter(|(_, m)| **m)
-            .map(|(v, _)| v)
-    };
-    let mut vars: Vec<Var> = Vec::new();
-    for v in bound_head() {
-        if !vars.contains(v) {
-            vars.push(v.clone());
-        }
-    }
-    // A head variable bound twice (`(r ?x ?x)`) keeps only inputs agreeing on it.
+    let vars = bound_head_vars(def, mask);
     let rows = inputs
         .iter()
-        .filter_map(|input| bind_vars(&vars, bound_head().zip(input)))
+        .filter_map(|input| input_row(def, mask, &vars, input))
         .collect();
     let out = eval_clauses(ctx, &def.body, Rel { vars, rows })?;
     if out.rows.is_empty() {
         // Evaluation stops at the first empty step, before later clauses bind the head.
         return Ok(Vec::new());
     }
-    let cols: Vec<usize> = def
+    let cols = head_cols(def, &out)?;
+    Ok(out
+        .rows
+        .iter()
+        .map(|r| cols.iter().filter_map(|c| r.get(*c).cloned()).collect())
+        .collect())
+}
+
+/// The distinct variables of `def`'s head at the positions `mask` binds, in order.
+pub(super) fn bound_head_vars(def: &RuleDef, mask: &[bool]) -> Vec<Var> {
+    let mut vars: Vec<Var> = Vec::new();
+    for (v, _) in def.head.iter().zip(mask).filter(|(_, m)| **m) {
+        if !vars.contains(v) {
+            vars.push(v.clone());
+        }
+    }
+    vars
+}
+
+/// `input` (the values of the bound positions, in order) as a row of `vars`
+/// ([`bound_head_vars`]); `None` when a head variable bound twice (`(r ?x ?x)`) would get two
+/// different values.
+pub(super) fn input_row(
+    def: &RuleDef,
+    mask: &[bool],
+    vars: &[Var],
+    input: &[Value],
+) -> Option<Vec<Value>> {
+    let bound = def
         .head
         .iter()
+        .zip(mask)
+        .filter(|(_, m)| **m)
+        .map(|(v, _)| v);
+    bind_vars(vars, bound.zip(input))
+}
+
+/// The column of each of `def`'s head variables in `rows`, the body having run.
+pub(super) fn head_cols(def: &RuleDef, rows: &Rel) -> Result<Vec<usize>> {
+    def.head
+        .iter()
         .map(|v| {
-            out.col(v).ok_or_else(|| {
+            rows.col(v).ok_or_else(|| {
                 err!(
                     Parse,
                     "rule head variable {} is not bound by the rule's body",
@@ -298,12 +323,7 @@ fn eval_body(
                 )
             })
         })
-        .collect::<Result<_>>()?;
-    Ok(out
-        .rows
-        .iter()
-        .map(|r| cols.iter().filter_map(|c| r.get(*c).cloned()).collect())
-        .collect())
+        .collect()
 }
 
 /// Joins answer tuples into `rel` through the call's arguments.
