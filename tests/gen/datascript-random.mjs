@@ -1200,7 +1200,9 @@ class Case {
         rowFix: (row) => ({ t: 'vec', v: [row.v[0], isRefAttr(row.v[0]) ? this.canonAst(row.v[1]) : row.v[1]] }) });
     }
     if (c < 0.7) return this.emitQuery({ find: [{ text: '?a' }, { text: '(count ?e)' }], where: ['[?e ?a]'], feats: ['aggregates'] });
-    const a = r.pick(Object.keys(A).filter((x) => A[x].type !== 'ref' && A[x].type !== 'float'));
+    // Not integers: an integer constant also matches ref values, and those are entity ids in
+    // DataScript's own numbering, which is not the vectors'.
+    const a = r.pick(Object.keys(A).filter((x) => A[x].type !== 'ref' && A[x].type !== 'float' && A[x].type !== 'int'));
     return this.emitQuery({ find: [{ text: '?e', ent: true }, { text: '?a' }], where: [`[?e ?a ${E(this.constFor(st, a))}]`], shape: r.pick(['rel', 'rel', 'coll']) });
   }
 
