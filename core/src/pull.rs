@@ -139,6 +139,16 @@ struct Spec {
     attrs: Vec<AttrSpec>,
 }
 
+impl Spec {
+    /// `[*]`: how a component is pulled when nothing else is asked of it.
+    fn whole() -> Self {
+        Spec {
+            wildcard: true,
+            attrs: Vec::new(),
+        }
+    }
+}
+
 fn parse_pattern(p: &Value) -> Result<Spec> {
     let (Value::Vector(items) | Value::List(items)) = p else {
         return Err(err!(Parse, "pull pattern must be a vector, got {p:?}"));
@@ -454,16 +464,8 @@ fn pull_ref(
     };
     // (pattern, whether a cycle stops here, how the entity enters `seen`)
     let (nested, checks, enter) = match sub {
-        Sub::Plain | Sub::Wildcard if via == Via::Component => {
-            let whole = Spec {
-                wildcard: true,
-                attrs: Vec::new(),
-            };
-            match sub {
-                Sub::Wildcard => (whole, true, Enter::Join),
-                _ => (whole, false, Enter::Alone),
-            }
-        }
+        Sub::Wildcard if via == Via::Component => (Spec::whole(), true, Enter::Join),
+        Sub::Plain if via == Via::Component => (Spec::whole(), false, Enter::Alone),
         Sub::Plain | Sub::Wildcard => return Ok(Some(ref_map(v))),
         Sub::Nested(s) if via == Via::Plain => (s.clone(), false, Enter::Afresh),
         Sub::Nested(s) => (s.clone(), false, Enter::Join),
@@ -553,11 +555,7 @@ fn pull_reverse(
     };
     let mut shaped = Vec::new();
     for s in sources {
-        let sub = match &a.sub {
-            Sub::Plain => Sub::Plain,
-            other => other.clone(),
-        };
-        if let Some(x) = pull_ref(view, via, &a.attr, &s, &sub, parent, seen, depth)? {
+        if let Some(x) = pull_ref(view, via, &a.attr, &s, &a.sub, parent, seen, depth)? {
             shaped.push(x);
         }
     }
