@@ -5,7 +5,7 @@
 //! This makes redundant assertions and retractions of absent values produce nothing, by construction.
 
 use crate::index::{EntityId, RawDatom};
-use crate::schema::{AttrId, Schema, Unique};
+use crate::schema::{AttrId, Attribute, Schema, Unique};
 use crate::view::View;
 use crate::{err, Result, Value};
 use alloc::collections::{BTreeMap, BTreeSet};
@@ -99,6 +99,30 @@ impl<'v> Working<'v> {
     /// Retracts every value of `a` on `e`.
     pub fn retract_all(&mut self, e: EntityId, a: AttrId) -> Result<()> {
         self.slot(e, a)?.after.clear();
+        Ok(())
+    }
+
+    /// Retracts every value of `attr` on `e` (`[:db/retract e a]`, `retractAttribute`); for a
+    /// component attribute the components go too, as with [`retract_entity`](Self::retract_entity)
+    /// (and as in DataScript), while retracting one value keeps its entity.
+    pub fn retract_attribute(
+        &mut self,
+        e: EntityId,
+        attr: &Attribute,
+        schema: &Schema,
+    ) -> Result<()> {
+        let owned: Vec<EntityId> = match attr.is_component {
+            true => self
+                .values(e, attr.id)?
+                .iter()
+                .filter_map(crate::index::ref_target)
+                .collect(),
+            false => Vec::new(),
+        };
+        self.retract_all(e, attr.id)?;
+        for c in owned {
+            self.retract_entity(c, schema)?;
+        }
         Ok(())
     }
 

@@ -167,21 +167,7 @@ pub fn prepare(
                         let v = ctx.value(v)?;
                         work.retract(e, attr.id, &v)?
                     }
-                    None if attr.is_component => {
-                        // `[:db/retract e a]` and `retractAttribute` on a component attribute: as
-                        // `retractEntity` does, and as DataScript does here, the components go with
-                        // the attribute that owns them (retracting one value keeps its entity).
-                        let owned: Vec<EntityId> = work
-                            .values(e, attr.id)?
-                            .iter()
-                            .filter_map(crate::index::ref_target)
-                            .collect();
-                        work.retract_all(e, attr.id)?;
-                        for c in owned {
-                            work.retract_entity(c, ctx.schema)?;
-                        }
-                    }
-                    None => work.retract_all(e, attr.id)?,
+                    None => work.retract_attribute(e, &attr, ctx.schema)?,
                 }
             }
             Op::RetractEntity(e) => {
