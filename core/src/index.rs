@@ -1,8 +1,12 @@
 //! Datom keys: how each index lays a datom out in the storage's ordered byte space.
 //!
 //! Every key starts with one byte naming its space. Current-state indexes hold only datoms that are
-//! true now, so current reads never step over retracted history; the history indexes hold every
-//! assertion and retraction ever made, for `as_of`, `history` and `since`.
+//! true now, so current reads never step over retracted history. The history indexes hold the rest
+//! of every datom's story, for `as_of` and `history`: an entry per datom that stopped being true,
+//! keyed by its assertion and valued with the transaction that retracted it (plus, for transactions
+//! carrying time dimensions, assertions of datoms already true). A datom's assertion is written
+//! once, to the current indexes; only its retraction moves it to history, so an assertion costs
+//! the three or four current keys and nothing more.
 //!
 //! | space | key | value |
 //! |---|---|---|
@@ -10,8 +14,8 @@
 //! | `AEVT` | a:u32 e:u64 v tx:u64 | — |
 //! | `AVET` | a:u32 v e:u64 tx:u64 | — |
 //! | `VAET` | v:u64 a:u32 e:u64 tx:u64 (ref attributes only) | — |
-//! | `HEAVT` | e a v tx op:u8 | — |
-//! | `HAEVT` | a e v tx op:u8 | — |
+//! | `HEAVT` | e a v tx (tx: the assertion) | the retracting tx:u64, or nothing (a reassertion) |
+//! | `HAEVT` | a e v tx (tx: the assertion) | as `HEAVT` |
 //! | `TXLOG` | tx a e v op:u8 (transactions carrying an indexed dimension) | — |
 //! | `META` | name | counters, format version |
 //! | `ATTR` | a:u32 | the attribute's definition (compact encoding) |
@@ -36,8 +40,10 @@ pub type EntityId = u64;
 /// The storage format this build writes and reads (stored under the `format` metadata key).
 ///
 /// Version 2 added `TXLOG` (a version-1 store lacks it, and range reads along indexed dimensions
-/// would silently miss its transactions) and keeps the counters under one `META` key.
-pub const FORMAT_VERSION: u64 = 2;
+/// would silently miss its transactions) and keeps the counters under one `META` key. Version 3
+/// writes history only when a datom is retracted (a version-2 store's history holds the
+/// assertions of current datoms too, which version 3 would read twice).
+pub const FORMAT_VERSION: u64 = 3;
 
 /// The first transaction id: transaction entities do not use the user entity sequence.
 pub const TX0: EntityId = 1 << 42;
@@ -222,7 +228,9 @@ pub fn decode_current(index: Index, key: &[u8]) -> Result<RawDatom> {
     })
 }
 
-/// The key of a history entry of `d`, entity first (`entity_first`) or attribute first.
+/// The key of a history entry of `d`, entity first (`entity_first`) or attribute first: the bytes
+/// of its current `EAVT` (or `AEVT`) key under the history space, `d.tx` being the transaction that
+/// asserted it. The entry's value is a [`history_value`].
 pub fn history_key(entity_first: bool, d: &RawDatom) -> Vec<u8> {
     let mut k = Vec::with_capacity(40);
     if entity_first {
@@ -236,8 +244,34 @@ pub fn history_key(entity_first: bool, d: &RawDatom) -> Vec<u8> {
     }
     encode_key(&d.v, &mut k);
     put_u64(d.tx, &mut k);
-    k.push(u8::from(d.added));
     k
+}
+
+/// The value of a history entry: the transaction that retracted the datom (an interval that is
+/// over), or nothing for an assertion of a datom that was already true (recorded for
+/// transactions carrying time dimensions; the datom's own interval records its retraction).
+pub fn history_value(retracted_by: Option<EntityId>) -> Vec<u8> {
+    let mut b = Vec::new();
+    if let Some(tx) = retracted_by {
+        put_u64(tx, &mut b);
+    }
+    b
+}
+
+/// Decodes a history entry ([`history_key`], [`history_value`]): the assertion, and the
+/// transaction that retracted it if it did.
+pub fn decode_history(key: &[u8], value: &[u8]) -> Result<(RawDatom, Option<EntityId>)> {
+    let index = match key.first() {
+        Some(&space::HEAVT) => Index::Eavt,
+        Some(&space::HAEVT) => Index::Aevt,
+        other => return Err(err!(Io, "not a history key: tag {other:?}")),
+    };
+    let assertion = decode_current(index, key)?;
+    let retracted_by = match value {
+        [] => None,
+        _ => Some(get_u64(value)?.0),
+    };
+    Ok((assertion, retracted_by))
 }
 
 /// The key of `d` in its transaction's log (`d.tx` first, then attribute and entity).
@@ -272,32 +306,8 @@ fn op_byte(b: &[u8]) -> Result<bool> {
     match b {
         [0] => Ok(false),
         [1] => Ok(true),
-        other => Err(err!(Io, "bad history op byte(s) {other:?}")),
+        other => Err(err!(Io, "bad op byte(s) {other:?}")),
     }
-}
-
-/// Decodes a history key (tag byte included).
-pub fn decode_history(key: &[u8]) -> Result<RawDatom> {
-    let (&tag, body) = key
-        .split_first()
-        .ok_or_else(|| err!(Io, "empty history key"))?;
-    let (e, a, n) = match tag {
-        space::HEAVT => {
-            let (e, n) = get_u64(body)?;
-            let (a, m) = get_u32(tail(body, n)?)?;
-            (e, a, n + m)
-        }
-        space::HAEVT => {
-            let (a, n) = get_u32(body)?;
-            let (e, m) = get_u64(tail(body, n)?)?;
-            (e, a, n + m)
-        }
-        _ => return Err(err!(Io, "not a history key: tag {tag:#x}")),
-    };
-    let (v, l) = decode_key(tail(body, n)?)?;
-    let (tx, t) = get_u64(tail(body, n + l)?)?;
-    let added = op_byte(tail(body, n + l + t)?)?;
-    Ok(RawDatom { e, a, v, tx, added })
 }
 
 /// `b` after its first `n` bytes (after the tag byte, for `n = 1`).

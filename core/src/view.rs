@@ -294,28 +294,61 @@ impl<'a> View<'a> {
 
     /// Every assertion and retraction ever made matching the bound components, visible to this view
     /// (for `AsOf(t)`: those at or before `t`), in index order then transaction order.
+    ///
+    /// A datom's assertion is in the current indexes while it is true and in a history entry once
+    /// retracted (with its retraction), so both are read, each under the same components: `EAVT`
+    /// with `HEAVT`, or `AEVT` with `HAEVT` (the same layout under another space byte).
     pub fn history(
         &self,
         e: Option<EntityId>,
         a: Option<AttrId>,
         v: Option<&Value>,
     ) -> Result<DatomIter<'a>> {
-        let (prefix, v_filter) = match (e, a, v) {
-            (Some(e), Some(a), Some(v)) => (Prefix::new(space::HEAVT).e(e).a(a).v(v), None),
-            (Some(e), Some(a), None) => (Prefix::new(space::HEAVT).e(e).a(a), None),
-            (Some(e), None, v) => (Prefix::new(space::HEAVT).e(e), v.cloned()),
-            (None, Some(a), v) => (Prefix::new(space::HAEVT).a(a), v.cloned()),
-            (None, None, v) => (Prefix::new(space::HEAVT), v.cloned()),
+        let entity_first = e.is_some() || a.is_none();
+        let prefix = |space: u8| {
+            let p = Prefix::new(space);
+            match (e, a, v) {
+                (Some(e), Some(a), Some(v)) => p.e(e).a(a).v(v),
+                (Some(e), Some(a), None) => p.e(e).a(a),
+                (Some(e), None, _) => p.e(e),
+                (None, Some(a), _) => p.a(a),
+                (None, None, _) => p,
+            }
         };
-        let iter = self.store.scan(prefix.range(), Direction::Forward)?;
-        let view = *self;
-        Ok(Box::new(
-            iter.map(|r| r.and_then(|(k, _)| decode_history(&k)))
-                .filter(move |d| match d {
-                    Ok(d) => v_filter.as_ref().is_none_or(|v| &d.v == v) && view.passes(d.tx),
-                    Err(_) => true,
-                }),
-        ))
+        // The prefix leaves the value out unless entity and attribute come before it.
+        let v_filter = match (e, a) {
+            (Some(_), Some(_)) => None,
+            _ => v,
+        };
+        let (current, history) = match entity_first {
+            true => (Index::Eavt, space::HEAVT),
+            false => (Index::Aevt, space::HAEVT),
+        };
+        // (key bytes between the space byte and the transaction, operation): sorted, the index
+        // order of the components, then transaction order.
+        let mut ops: Vec<(Vec<u8>, RawDatom)> = Vec::new();
+        let components = |k: &[u8]| k.get(1..k.len().saturating_sub(8)).unwrap_or(&[]).to_vec();
+        self.store
+            .visit(prefix(current.space()).range(), &mut |k, _| {
+                ops.push((components(k), decode_current(current, k)?));
+                Ok(true)
+            })?;
+        self.store.visit(prefix(history).range(), &mut |k, value| {
+            let (assertion, retracted_by) = decode_history(k, value)?;
+            if let Some(tx) = retracted_by {
+                let retraction = RawDatom {
+                    tx,
+                    added: false,
+                    ..assertion.clone()
+                };
+                ops.push((components(k), retraction));
+            }
+            ops.push((components(k), assertion));
+            Ok(true)
+        })?;
+        ops.retain(|(_, d)| v_filter.is_none_or(|v| &d.v == v) && self.passes(d.tx));
+        ops.sort_by(|(x, d), (y, f)| x.cmp(y).then(d.tx.cmp(&f.tx)).then(d.added.cmp(&f.added)));
+        Ok(Box::new(ops.into_iter().map(|(_, d)| Ok(d))))
     }
 
     /// The visible transactions whose value for the indexed dimension `dim` lies in `[lo, hi]`

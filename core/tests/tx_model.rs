@@ -1,10 +1,11 @@
 //! Model-based test of transactions: random sequences of transactions over a few entities and
 //! attributes, checked after each one against a trivial reimplementation of the semantics (a set of
 //! `(e, a, v)`), with the four current-state indexes checked against each other, and every failed
-//! transaction checked to change nothing.
+//! transaction checked to change nothing. At the end, the history (whole, and entity by entity) is
+//! every report's datoms, and the database as of each transaction is the model's state then.
 
 use dfdb_core::storage::MemoryStorage;
-use dfdb_core::{Database, Datom, Index, Value};
+use dfdb_core::{Database, Datom, Index, TimePoint, Value};
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -236,6 +237,53 @@ fn check(db: &Database, model: &Model) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+type State = BTreeSet<(u64, String, Value)>;
+
+fn state(model: &Model) -> State {
+    model
+        .datoms
+        .iter()
+        .map(|(e, a, v)| (*e, a.to_string(), v.clone()))
+        .collect()
+}
+
+/// The history is the reports' datoms, and each transaction's as-of view the state it left.
+fn check_time(
+    db: &Database,
+    reports: &[Datom],
+    states: &[(u64, State)],
+) -> Result<(), TestCaseError> {
+    let fail = |e: dfdb_core::Error| TestCaseError::fail(e.to_string());
+    let want: BTreeSet<Datom> = reports.iter().cloned().collect();
+    let history = db.history(None).map_err(fail)?;
+    prop_assert_eq!(
+        history.len(),
+        reports.len(),
+        "history holds duplicates or misses some"
+    );
+    prop_assert_eq!(
+        &history.iter().cloned().collect::<BTreeSet<_>>(),
+        &want,
+        "history"
+    );
+    for e in want.iter().map(|d| d.e).collect::<BTreeSet<_>>() {
+        let of_e: BTreeSet<Datom> = want.iter().filter(|d| d.e == e).cloned().collect();
+        let got: BTreeSet<Datom> = db.history(Some(e)).map_err(fail)?.into_iter().collect();
+        prop_assert_eq!(got, of_e, "history of entity {}", e);
+    }
+    for (tx, want) in states {
+        let view = db.as_of(TimePoint::Tx(*tx)).map_err(fail)?;
+        let mut got = State::new();
+        for d in view.datoms(None, None, None).map_err(fail)? {
+            let d = d.map_err(fail)?;
+            let attr = view.schema().attr(d.a).map_err(fail)?;
+            got.insert((d.e, attr.ident.as_str().to_string(), d.v));
+        }
+        prop_assert_eq!(&got, want, "as of transaction {}", tx);
+    }
+    Ok(())
+}
+
 fn dump(db: &Database) -> impl PartialEq + std::fmt::Debug {
     let history = db.history(None).map_err(|e| e.to_string());
     let current = db.datoms(Index::Eavt, &[]).map_err(|e| e.to_string());
@@ -277,16 +325,23 @@ proptest! {
     fn transactions_match_the_model(txs in prop::collection::vec(prop::collection::vec(op(), 1..5), 1..12)) {
         let (mut db, mut model) = setup();
         check(&db, &model)?;
+        let mut reports = db.history(None).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let mut states = vec![(db.counters().next_tx - 1, state(&model))];
         for ops in &txs {
             let before = dump(&db);
             let result = db.transact(dfdb_core::TxInput::new(tx_data(ops)));
             match (model.transact(ops), result) {
-                (Some(next), Ok(_)) => model = next,
+                (Some(next), Ok(r)) => {
+                    model = next;
+                    reports.extend(r.tx_data);
+                    states.push((r.tx, state(&model)));
+                }
                 (None, Err(_)) => prop_assert_eq!(&before, &dump(&db), "a failed transaction changed the database"),
                 (Some(_), Err(e)) => prop_assert!(false, "{:?} failed ({}) but the model accepts it", ops, e),
                 (None, Ok(r)) => prop_assert!(false, "{:?} committed ({:?}) but the model refuses it", ops, r.tx_data),
             }
             check(&db, &model)?;
         }
+        check_time(&db, &reports, &states)?;
     }
 }

@@ -14,7 +14,7 @@ pub use report::{Datom, Delta, TxReport};
 
 use crate::codec::{encode_value, put_u64};
 use crate::index::{
-    attr_key, current_key, history_key, meta_key, tx_key, EntityId, Index, RawDatom,
+    attr_key, current_key, history_key, history_value, meta_key, tx_key, EntityId, Index, RawDatom,
 };
 use crate::schema::{check_type, AttrId, Attribute, Schema};
 use crate::storage::WriteBatch;
@@ -115,8 +115,8 @@ pub fn prepare(
         }
     }
     let tx = counters.next_tx;
-    // Each datom writes three to four current keys and two history keys; a statistics key per
-    // attribute, the counters and the instant come on top.
+    // Each datom writes three to four current keys (and a retraction two history keys); a
+    // statistics key per attribute, the counters and the instant come on top.
     let mut batch = WriteBatch::with_capacity(parsed.ops.len() * 8 + 8);
     let mut instant = input.tx_instant.unwrap_or(now.max(counters.last_instant));
 
@@ -254,13 +254,16 @@ pub fn prepare(
         for &index in indexes_of(attr) {
             batch.delete(current_key(index, d)?);
         }
+        // The datom's time as a current datom is over: it moves to history, keyed by the
+        // transaction that asserted it (`d.tx`), valued with this one.
+        let closed = history_value(Some(tx));
+        batch.put(history_key(true, d), closed.clone());
+        batch.put(history_key(false, d), closed);
         let r = RawDatom {
             tx,
             added: false,
             ..d.clone()
         };
-        batch.put(history_key(true, &r), Vec::new());
-        batch.put(history_key(false, &r), Vec::new());
         report.push(&schema, &r)?;
     }
     for d in &diff.asserted {
@@ -269,8 +272,6 @@ pub fn prepare(
         for &index in indexes_of(attr) {
             batch.put(current_key(index, &d)?, Vec::new());
         }
-        batch.put(history_key(true, &d), Vec::new());
-        batch.put(history_key(false, &d), Vec::new());
         report.push(&schema, &d)?;
     }
     report.finish_deltas();
@@ -293,8 +294,8 @@ pub fn prepare(
     if record_again {
         for d in &diff.reasserted {
             let d = RawDatom { tx, ..d.clone() };
-            batch.put(history_key(true, &d), Vec::new());
-            batch.put(history_key(false, &d), Vec::new());
+            batch.put(history_key(true, &d), history_value(None));
+            batch.put(history_key(false, &d), history_value(None));
             reasserted.push(d);
         }
     }
