@@ -22,7 +22,7 @@
 //! | `TX` | tx:u64 | the transaction's instant (compact encoding) |
 //! | `TX_DIMS` | tx:u64 | the transaction's time-dimension values (compact map) |
 //! | `DIM_INDEX` | dimension value tx:u64 | — (indexed dimensions only: range reads by time) |
-//! | `STATS` | a:u32 | the attribute's current datom count (u64) |
+//! | `STATS` | a:u32 | the attribute's current datom count (u64), to within 1/16 (rewritten when it moves further) |
 //!
 //! `v` is the codec's order-preserving key encoding, so keys sort as datoms do and a prefix of
 //! components is a prefix of bytes. The transaction id is the key's last component (not the stored

@@ -284,11 +284,14 @@ pub fn prepare(
         *deltas.entry(d.a).or_insert(0) -= 1;
     }
     for (a, delta) in deltas {
-        let n = (schema.count(a) as i64 + delta).max(0) as u64;
+        let old = schema.count(a);
+        let n = (old as i64 + delta).max(0) as u64;
         schema.set_count(a, n);
-        let mut b = Vec::new();
-        put_u64(n, &mut b);
-        batch.put(crate::index::stats_key(a), b);
+        if stats_bucket(n) != stats_bucket(old) {
+            let mut b = Vec::new();
+            put_u64(n, &mut b);
+            batch.put(crate::index::stats_key(a), b);
+        }
     }
     let mut reasserted = Vec::new();
     if record_again {
@@ -321,6 +324,20 @@ pub fn prepare(
         retracted: diff.retracted,
         reasserted,
     })
+}
+
+/// Which stretch of counts `n` lies in: each count below 32 alone, then stretches of at most 1/16
+/// of their values. An attribute's stored count is rewritten only when its count moves to
+/// another stretch, so the count a reopened database plans with is within 1/16 of the truth, and
+/// a transaction on a large attribute rarely pays a statistics write (the count in memory stays
+/// exact).
+fn stats_bucket(n: u64) -> u64 {
+    if n < 32 {
+        return n;
+    }
+    // `n >= 32`: the highest set bit is bit 5 or above; the four bits under it pick the stretch.
+    let top = 63 - u64::from(n.leading_zeros());
+    32 + (top - 5) * 16 + ((n >> (top - 4)) & 15)
 }
 
 /// The current-state indexes a datom of `attr` lives in.
@@ -498,4 +515,30 @@ fn check_existing_data(view: &View<'_>, old: &Attribute, new: &Attribute) -> Res
         last = Some(d);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stats_bucket;
+
+    #[test]
+    fn stats_buckets_are_ordered_and_narrow() {
+        let mut last = 0;
+        let mut start = 0u64;
+        for n in 0..100_000u64 {
+            let b = stats_bucket(n);
+            assert!(b >= last, "bucket of {n} goes down");
+            if b != last {
+                start = n;
+            }
+            // Every count of a stretch is within 1/16 of the stretch's first (the stored) count.
+            assert!(
+                (n - start) * 16 <= start.max(1),
+                "{n} is too far from {start}"
+            );
+            last = b;
+        }
+        assert_eq!(stats_bucket(31), 31);
+        assert_ne!(stats_bucket(u64::MAX), stats_bucket(u64::MAX / 2));
+    }
 }
