@@ -374,42 +374,54 @@ impl Prefix {
                 end: Some(end),
             }
         } else {
-            KeyRange::prefix(&self.bytes)
+            KeyRange {
+                end: crate::storage::prefix_successor(&self.bytes),
+                start: self.bytes,
+            }
         }
     }
 }
 
+/// An empty key of `space` with room for `len` bytes (the space byte included): a transaction
+/// builds a few small keys, and growing each from one byte cost an allocation more.
+fn key_of(space: u8, len: usize) -> Vec<u8> {
+    let mut k = Vec::with_capacity(len);
+    k.push(space);
+    k
+}
+
 /// The key of a metadata entry.
 pub fn meta_key(name: &str) -> Vec<u8> {
-    let mut k = alloc::vec![space::META];
+    let mut k = Vec::with_capacity(1 + name.len());
+    k.push(space::META);
     k.extend_from_slice(name.as_bytes());
     k
 }
 
 /// The key of an attribute definition.
 pub fn attr_key(a: AttrId) -> Vec<u8> {
-    let mut k = alloc::vec![space::ATTR];
+    let mut k = key_of(space::ATTR, 5);
     put_u32(a, &mut k);
     k
 }
 
 /// The key of a transaction's instant.
 pub fn tx_key(tx: EntityId) -> Vec<u8> {
-    let mut k = alloc::vec![space::TX];
+    let mut k = key_of(space::TX, 9);
     put_u64(tx, &mut k);
     k
 }
 
 /// The key of a transaction's time-dimension values.
 pub fn tx_dims_key(tx: EntityId) -> Vec<u8> {
-    let mut k = alloc::vec![space::TX_DIMS];
+    let mut k = key_of(space::TX_DIMS, 9);
     put_u64(tx, &mut k);
     k
 }
 
 /// The key of one indexed dimension value of a transaction.
 pub fn dim_index_key(dim: &crate::Keyword, value: &Value, tx: EntityId) -> Vec<u8> {
-    let mut k = alloc::vec![space::DIM_INDEX];
+    let mut k = key_of(space::DIM_INDEX, 32);
     encode_key(&Value::Keyword(dim.clone()), &mut k);
     encode_key(value, &mut k);
     put_u64(tx, &mut k);
@@ -450,7 +462,7 @@ pub fn avet_range(a: AttrId, lo: Option<&Value>, hi: Option<&Value>) -> KeyRange
 
 /// The key of an attribute's datom count.
 pub fn stats_key(a: AttrId) -> Vec<u8> {
-    let mut k = alloc::vec![space::STATS];
+    let mut k = key_of(space::STATS, 5);
     put_u32(a, &mut k);
     k
 }
