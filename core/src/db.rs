@@ -625,8 +625,11 @@ fn load(storage: &dyn Storage) -> Result<(Schema, Counters, TxInstants)> {
     }
     for entry in storage.scan(KeyRange::prefix(&[space::STATS]), Direction::Forward)? {
         let (k, v) = entry?;
-        let (a, _) = crate::codec::get_u32(k.get(1..).unwrap_or(&[]))?;
-        schema.set_count(a, get_u64(&v)?.0);
+        let (group, _) = crate::codec::get_u32(k.get(1..).unwrap_or(&[]))?;
+        let first = group.saturating_mul(crate::index::STATS_GROUP);
+        for (a, count) in (first..).zip(v.chunks(8)) {
+            schema.set_count(a, get_u64(count)?.0);
+        }
     }
     let mut tx_instants = Vec::new();
     for entry in storage.scan(KeyRange::prefix(&[space::TX]), Direction::Forward)? {

@@ -22,7 +22,7 @@
 //! | `TX` | tx:u64 | the transaction's instant (compact encoding) |
 //! | `TX_DIMS` | tx:u64 | the transaction's time-dimension values (compact map) |
 //! | `DIM_INDEX` | dimension value tx:u64 | — (indexed dimensions only: range reads by time) |
-//! | `STATS` | a:u32 | the attribute's current datom count (u64), to within 1/16 (rewritten when it moves further) |
+//! | `STATS` | group:u32 | the current datom counts (u64 each) of attributes `64·group` to `64·group + 63` |
 //!
 //! `v` is the codec's order-preserving key encoding, so keys sort as datoms do and a prefix of
 //! components is a prefix of bytes. The transaction id is the key's last component (not the stored
@@ -60,7 +60,7 @@ pub mod space {
     pub const TX_DIMS: u8 = 0x04;
     /// Indexed time dimensions: dimension, value, tx.
     pub const DIM_INDEX: u8 = 0x05;
-    /// Current datom count per attribute (planner statistics).
+    /// Current datom counts per group of 64 attributes (planner statistics).
     pub const STATS: u8 = 0x06;
     /// Current datoms, entity first.
     pub const EAVT: u8 = 0x10;
@@ -70,9 +70,9 @@ pub mod space {
     pub const AVET: u8 = 0x12;
     /// Current ref datoms, target entity first.
     pub const VAET: u8 = 0x13;
-    /// Every assertion and retraction, entity first.
+    /// Retracted datoms (their assertion and retraction) and reassertions, entity first.
     pub const HEAVT: u8 = 0x20;
-    /// Every assertion and retraction, attribute first.
+    /// The same as `HEAVT`, attribute first.
     pub const HAEVT: u8 = 0x21;
     /// The assertions and retractions of each transaction that carried an indexed time
     /// dimension, transaction first: a range of such a dimension's values joins to its datoms.
@@ -269,7 +269,8 @@ pub fn decode_history(key: &[u8], value: &[u8]) -> Result<(RawDatom, Option<Enti
     let assertion = decode_current(index, key)?;
     let retracted_by = match value {
         [] => None,
-        _ => Some(get_u64(value)?.0),
+        [_, _, _, _, _, _, _, _] => Some(get_u64(value)?.0),
+        other => return Err(err!(Io, "history entry value of {} bytes", other.len())),
     };
     Ok((assertion, retracted_by))
 }
@@ -460,9 +461,14 @@ pub fn avet_range(a: AttrId, lo: Option<&Value>, hi: Option<&Value>) -> KeyRange
     value_bounds(|| Prefix::new(space::AVET).a(a), lo, hi)
 }
 
-/// The key of an attribute's datom count.
-pub fn stats_key(a: AttrId) -> Vec<u8> {
+/// Attributes per `STATS` entry.
+pub const STATS_GROUP: AttrId = 64;
+
+/// The key of the datom counts of attribute group `group` (the attributes whose id divided by
+/// [`STATS_GROUP`] is `group`): a transaction rewrites one entry per group it changed, not one
+/// per attribute, and the counts stay exact.
+pub fn stats_key(group: AttrId) -> Vec<u8> {
     let mut k = key_of(space::STATS, 5);
-    put_u32(a, &mut k);
+    put_u32(group, &mut k);
     k
 }

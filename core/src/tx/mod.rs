@@ -283,15 +283,17 @@ pub fn prepare(
     for d in &diff.retracted {
         *deltas.entry(d.a).or_insert(0) -= 1;
     }
+    let mut groups: Vec<AttrId> = Vec::new();
     for (a, delta) in deltas {
-        let old = schema.count(a);
-        let n = (old as i64 + delta).max(0) as u64;
+        let n = (schema.count(a) as i64 + delta).max(0) as u64;
         schema.set_count(a, n);
-        if stats_bucket(n) != stats_bucket(old) {
-            let mut b = Vec::new();
-            put_u64(n, &mut b);
-            batch.put(crate::index::stats_key(a), b);
+        let group = a / crate::index::STATS_GROUP;
+        if groups.last() != Some(&group) {
+            groups.push(group);
         }
+    }
+    for group in groups {
+        batch.put(crate::index::stats_key(group), stats_value(&schema, group));
     }
     let mut reasserted = Vec::new();
     if record_again {
@@ -326,18 +328,18 @@ pub fn prepare(
     })
 }
 
-/// Which stretch of counts `n` lies in: each count below 32 alone, then stretches of at most 1/16
-/// of their values. An attribute's stored count is rewritten only when its count moves to
-/// another stretch, so the count a reopened database plans with is within 1/16 of the truth, and
-/// a transaction on a large attribute rarely pays a statistics write (the count in memory stays
-/// exact).
-fn stats_bucket(n: u64) -> u64 {
-    if n < 32 {
-        return n;
+/// The counts of the attributes of statistics group `group` (see [`crate::index::stats_key`]),
+/// one u64 each, in id order, up to the last attribute defined.
+fn stats_value(schema: &Schema, group: AttrId) -> Vec<u8> {
+    let first = group.saturating_mul(crate::index::STATS_GROUP);
+    let end = first
+        .saturating_add(crate::index::STATS_GROUP)
+        .min(AttrId::try_from(schema.len()).unwrap_or(AttrId::MAX));
+    let mut b = Vec::with_capacity(8 * (end.saturating_sub(first)) as usize);
+    for a in first..end {
+        put_u64(schema.count(a), &mut b);
     }
-    // `n >= 32`: the highest set bit is bit 5 or above; the four bits under it pick the stretch.
-    let top = 63 - u64::from(n.leading_zeros());
-    32 + (top - 5) * 16 + ((n >> (top - 4)) & 15)
+    b
 }
 
 /// The current-state indexes a datom of `attr` lives in.
@@ -515,30 +517,4 @@ fn check_existing_data(view: &View<'_>, old: &Attribute, new: &Attribute) -> Res
         last = Some(d);
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::stats_bucket;
-
-    #[test]
-    fn stats_buckets_are_ordered_and_narrow() {
-        let mut last = 0;
-        let mut start = 0u64;
-        for n in 0..100_000u64 {
-            let b = stats_bucket(n);
-            assert!(b >= last, "bucket of {n} goes down");
-            if b != last {
-                start = n;
-            }
-            // Every count of a stretch is within 1/16 of the stretch's first (the stored) count.
-            assert!(
-                (n - start) * 16 <= start.max(1),
-                "{n} is too far from {start}"
-            );
-            last = b;
-        }
-        assert_eq!(stats_bucket(31), 31);
-        assert_ne!(stats_bucket(u64::MAX), stats_bucket(u64::MAX / 2));
-    }
 }
