@@ -1,5 +1,6 @@
 //! Transactions in a loop on people20k, for a profiler: `add-1` (one datom per transaction,
-//! default), `add-5` (one person per transaction) or `retract-5`.
+//! default), `add-5` (one person per transaction), `retract-5`, or `add-all` (everyone in one
+//! transaction, ten times over).
 //! `cargo build --profile bench -p dfdb-core --example profile_tx`, then
 //! `perf record -g $CARGO_TARGET_DIR/release/examples/profile_tx add-1`.
 
@@ -14,6 +15,12 @@ fn main() {
     let people = people();
     let t = std::time::Instant::now();
     let n = match which.as_str() {
+        "add-all" => {
+            for _ in 0..10 {
+                add_all(&people);
+            }
+            10
+        }
         "add-5" => {
             let mut db = Database::in_memory();
             for p in &people {

@@ -4,6 +4,7 @@
 //! at the end the difference between what was loaded and what remains is the transaction's datoms.
 //! This makes redundant assertions and retractions of absent values produce nothing, by construction.
 
+use super::value_set::ValueSet;
 use crate::index::{EntityId, RawDatom};
 use crate::schema::{AttrId, Attribute, Schema, Unique};
 use crate::view::View;
@@ -16,7 +17,7 @@ use alloc::vec::Vec;
 struct Slot {
     /// Value → the transaction that asserted it.
     before: BTreeMap<Value, EntityId>,
-    after: BTreeSet<Value>,
+    after: ValueSet,
 }
 
 /// The transaction's working state.
@@ -72,7 +73,7 @@ impl<'v> Working<'v> {
     }
 
     /// The values `e` holds for `a` at this point of the transaction.
-    pub fn values(&mut self, e: EntityId, a: AttrId) -> Result<&BTreeSet<Value>> {
+    pub fn values(&mut self, e: EntityId, a: AttrId) -> Result<&ValueSet> {
         Ok(&self.slot(e, a)?.after)
     }
 
@@ -214,7 +215,7 @@ impl<'v> Working<'v> {
                 }
             }
             let unique = schema.attr(*a)?.unique.is_some();
-            for v in &slot.after {
+            for v in slot.after.iter() {
                 if slot.before.contains_key(v) {
                     continue;
                 }

@@ -9,6 +9,7 @@ mod apply;
 pub mod parse;
 mod report;
 mod resolve;
+mod value_set;
 
 pub use report::{Datom, Delta, TxReport};
 
@@ -115,9 +116,8 @@ pub fn prepare(
         }
     }
     let tx = counters.next_tx;
-    // Each datom writes three to four current keys (and a retraction two history keys); a
-    // statistics key per attribute, the counters and the instant come on top.
-    let mut batch = WriteBatch::with_capacity(parsed.ops.len() * 8 + 8);
+    // Attribute definitions go in first; room for the datoms' keys is made once they are known.
+    let mut batch = WriteBatch::new();
     let mut instant = input.tx_instant.unwrap_or(now.max(counters.last_instant));
 
     // Schema first: definitions in this transaction govern its own values.
@@ -234,7 +234,7 @@ pub fn prepare(
     }
     let next_eid = ctx.res.next_eid;
     let tempids = tempid_report(&ctx.res, tx);
-    let diff = work.finish(&schema)?;
+    let mut diff = work.finish(&schema)?;
     if instant < counters.last_instant {
         return Err(err!(
             Type,
@@ -243,6 +243,11 @@ pub fn prepare(
         ));
     }
 
+    // A retraction deletes three or four current keys and writes two history keys, an assertion
+    // writes three or four; the statistics, the counters and the instant come on top.
+    batch
+        .ops
+        .reserve(diff.retracted.len() * 6 + diff.asserted.len() * 4 + 8);
     let mut report = TxReport {
         tx,
         tx_instant: instant,
@@ -266,15 +271,14 @@ pub fn prepare(
         };
         report.push(&schema, &r)?;
     }
-    for d in &diff.asserted {
+    for d in &mut diff.asserted {
+        d.tx = tx;
         let attr = schema.attr(d.a)?;
-        let d = RawDatom { tx, ..d.clone() };
         for &index in indexes_of(attr) {
-            batch.put(current_key(index, &d)?, Vec::new());
+            batch.put(current_key(index, d)?, Vec::new());
         }
-        report.push(&schema, &d)?;
+        report.push(&schema, d)?;
     }
-    report.finish_deltas();
     // Planner statistics: current datoms per attribute.
     let mut deltas: BTreeMap<AttrId, i64> = BTreeMap::new();
     for d in &diff.asserted {

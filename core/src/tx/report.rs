@@ -71,8 +71,6 @@ pub struct TxReport {
     pub tempids: BTreeMap<Value, EntityId>,
     /// Retractions first, then assertions.
     pub tx_data: Vec<Datom>,
-    /// Per (entity, attribute, value) change.
-    pub deltas: Vec<Delta>,
 }
 
 impl TxReport {
@@ -81,8 +79,22 @@ impl TxReport {
         Ok(())
     }
 
-    /// Pairs each card-one retraction with the assertion replacing it into one delta.
-    pub(crate) fn finish_deltas(&mut self) {
+    /// Per (entity, attribute, value) change, from [`tx_data`](Self::tx_data): each assertion,
+    /// paired with the retraction of the value it replaced (one per entity and attribute), then
+    /// each retraction left unpaired. Built on demand: most callers never ask, and a bulk load's
+    /// report would otherwise hold every datom twice.
+    ///
+    /// ```
+    /// use dfdb_core::{Database, Value};
+    /// let mut db = Database::in_memory();
+    /// db.transact_edn(r#"[[:db/add 1 :name "Ivan"]]"#).unwrap();
+    /// let report = db.transact_edn(r#"[[:db/add 1 :name "Petr"]]"#).unwrap();
+    /// let deltas = report.deltas();
+    /// assert_eq!(deltas.len(), 1);
+    /// assert_eq!(deltas[0].old_value, Value::str("Ivan"));
+    /// assert_eq!(deltas[0].new_value, Value::str("Petr"));
+    /// ```
+    pub fn deltas(&self) -> Vec<Delta> {
         let mut replaced: BTreeMap<(EntityId, &Keyword), &Value> = BTreeMap::new();
         for d in self.tx_data.iter().filter(|d| !d.added) {
             replaced.insert((d.e, &d.a), &d.v);
@@ -120,6 +132,6 @@ impl TxReport {
                 });
             }
         }
-        self.deltas = deltas;
+        deltas
     }
 }
