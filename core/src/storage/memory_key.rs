@@ -71,8 +71,40 @@ impl Key {
 
 impl Ord for Key {
     fn cmp(&self, other: &Self) -> Ordering {
-        compare(self.bytes(), other.bytes())
+        match (&self.0, &other.0) {
+            (Repr::Inline { len: la, bytes: a }, Repr::Inline { len: lb, bytes: b }) => {
+                compare_inline(a, *la, b, *lb)
+            }
+            _ => compare(self.bytes(), other.bytes()),
+        }
     }
+}
+
+/// [`compare`] for two inline keys. Both are zero-padded to [`INLINE`] bytes, so whole words
+/// compare as their bytes would up to the longer key's end: where one key has ended, its padding
+/// sorts at or below the other's bytes, and equal words leave the tie to the lengths (a key sorts
+/// after its proper prefixes). The B-tree's searches compare mostly inline keys.
+fn compare_inline(a: &[u8; INLINE], la: u8, b: &[u8; INLINE], lb: u8) -> Ordering {
+    let end = usize::from(la.max(lb));
+    let mut at = 0;
+    while at < end {
+        let (x, y) = (inline_word(a, at), inline_word(b, at));
+        if x != y {
+            let shift = (x ^ y).trailing_zeros() & !7;
+            return ((x >> shift) as u8).cmp(&((y >> shift) as u8));
+        }
+        at += 8;
+    }
+    la.cmp(&lb)
+}
+
+/// The little-endian word of `bytes` at `at` (zeros past the end).
+fn inline_word(bytes: &[u8; INLINE], at: usize) -> u64 {
+    let mut w = [0u8; 8];
+    let tail = bytes.get(at..).unwrap_or(&[]);
+    let n = tail.len().min(8);
+    w[..n].copy_from_slice(&tail[..n]);
+    u64::from_le_bytes(w)
 }
 
 impl PartialOrd for Key {
