@@ -101,9 +101,10 @@ impl Database {
     }
 
     /// Opens the database kept in `storage` (an empty storage is a new database).
-    /// A storage written by another format version, or holding data that is not dfdb's, is refused
-    /// with kind `io`.
-    pub fn open(storage: Box<dyn Storage>, clock: Option<Clock>) -> Result<Self> {
+    /// A storage written by format version 2 is upgraded in place first (one atomic batch, see
+    /// `upgrade.rs`); one written by another version, or holding data that is not dfdb's, is
+    /// refused with kind `io`.
+    pub fn open(mut storage: Box<dyn Storage>, clock: Option<Clock>) -> Result<Self> {
         let Some(bytes) = storage.get(&meta_key(meta::FORMAT))? else {
             if storage
                 .scan(KeyRange::all(), Direction::Forward)?
@@ -119,10 +120,7 @@ impl Database {
         };
         let (version, _) = get_u64(&bytes)?;
         if version != FORMAT_VERSION {
-            return Err(err!(
-                Io,
-                "storage holds dfdb format version {version}; this build reads version {FORMAT_VERSION}"
-            ));
+            crate::upgrade::upgrade(&mut *storage, version)?;
         }
         let (schema, counters, tx_instants) = load(&*storage)?;
         let mut tx_dims = TxDims::new();

@@ -41,8 +41,8 @@ pub type EntityId = u64;
 ///
 /// Version 2 added `TXLOG` (a version-1 store lacks it, and range reads along indexed dimensions
 /// would silently miss its transactions) and keeps the counters under one `META` key. Version 3
-/// writes history only when a datom is retracted (a version-2 store's history holds the
-/// assertions of current datoms too, which version 3 would read twice).
+/// writes history only when a datom is retracted and keeps the statistics per group of
+/// attributes; opening a version-2 store upgrades it (`upgrade.rs`).
 pub const FORMAT_VERSION: u64 = 3;
 
 /// The first transaction id: transaction entities do not use the user entity sequence.

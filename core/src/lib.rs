@@ -37,6 +37,7 @@ pub mod storage;
 pub mod testing;
 pub mod time;
 pub mod tx;
+mod upgrade;
 pub mod value;
 pub mod view;
 

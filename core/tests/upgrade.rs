@@ -1,0 +1,153 @@
+//! A store written in format version 2 opens as the same database it was: random transactions run
+//! on a fresh database; its store is rewritten the way version 2 laid it out (every assertion and
+//! retraction in history as `e a v tx op`, one `STATS` entry per attribute, format 2); opening that
+//! store upgrades it to exactly the entries the fresh database holds (the counts compared as
+//! counts), with the same history, the same state as of every transaction, and the same counters.
+
+use dfdb_core::codec::put_u64;
+use dfdb_core::index::{history_key, meta_key, space, stats_key, RawDatom};
+use dfdb_core::storage::{Direction, KeyRange, MemoryStorage, ReadStorage, Storage, WriteBatch};
+use dfdb_core::{read, Database, Datom, Index, TimePoint, TxInput, Value};
+use std::collections::BTreeSet;
+
+const SCHEMA: &str = r#"{:u/one {:db/cardinality :db.cardinality/one}
+                         :u/many {:db/cardinality :db.cardinality/many}
+                         :u/ref {:db/valueType :db.type/ref}}"#;
+const ATTRS: [&str; 4] = ["u/one", "u/many", "u/ref", "u/plain"];
+
+fn entries(s: &dyn ReadStorage) -> Vec<(Vec<u8>, Vec<u8>)> {
+    s.scan(KeyRange::all(), Direction::Forward)
+        .expect("scan")
+        .map(|e| e.expect("entry"))
+        .collect()
+}
+
+/// The state as of every transaction, the history and the counts.
+fn observe(db: &Database, txs: &[u64]) -> (Vec<BTreeSet<(u64, u32, Value)>>, Vec<Datom>, Vec<u64>) {
+    let states = txs
+        .iter()
+        .map(|tx| {
+            let view = db.as_of(TimePoint::Tx(*tx)).expect("as of");
+            view.datoms(None, None, None)
+                .expect("datoms")
+                .map(|d| d.map(|d| (d.e, d.a, d.v)).expect("datom"))
+                .collect()
+        })
+        .collect();
+    let counts = db
+        .schema()
+        .iter()
+        .map(|a| db.schema().count(a.id))
+        .collect();
+    (states, db.history(None).expect("history"), counts)
+}
+
+#[test]
+fn a_version_2_store_upgrades_to_the_same_database() {
+    let mut db = Database::open_with_schema(
+        Box::new(MemoryStorage::new()),
+        None,
+        &read(SCHEMA).expect("schema"),
+    )
+    .expect("open");
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    };
+    let mut reports: Vec<Datom> = Vec::new();
+    let mut txs = Vec::new();
+    for _ in 0..60 {
+        let mut ops = Vec::new();
+        for _ in 0..1 + next(6) {
+            let (e, a) = (1 + next(6), ATTRS[next(4) as usize]);
+            let v = Value::Int(1 + next(4) as i64);
+            let op = match next(5) {
+                0 => Value::Vector(vec![Value::kw("db/retractEntity"), Value::Int(e as i64)]),
+                1 | 2 => Value::Vector(vec![
+                    Value::kw("db/retract"),
+                    Value::Int(e as i64),
+                    Value::kw(a),
+                    v,
+                ]),
+                _ => Value::Vector(vec![
+                    Value::kw("db/add"),
+                    Value::Int(e as i64),
+                    Value::kw(a),
+                    v,
+                ]),
+            };
+            ops.push(op);
+        }
+        let report = db.transact(TxInput::new(Value::Vector(ops))).expect("tx");
+        txs.push(report.tx);
+        reports.extend(report.tx_data);
+    }
+    let before = observe(&db, &txs);
+    let schema = db.schema().clone();
+    let fresh = entries(&*db.into_storage());
+
+    // The same database as version 2 wrote it.
+    let mut v2 = WriteBatch::new();
+    for (k, v) in &fresh {
+        let tag = k.first().copied();
+        if ![Some(space::HEAVT), Some(space::HAEVT), Some(space::STATS)].contains(&tag) {
+            v2.put(k.clone(), v.clone());
+        }
+    }
+    for d in &reports {
+        let a = schema.get(&d.a).expect("attribute").id;
+        let raw = RawDatom {
+            e: d.e,
+            a,
+            v: d.v.clone(),
+            tx: d.tx,
+            added: d.added,
+        };
+        for entity_first in [true, false] {
+            let mut k = history_key(entity_first, &raw);
+            k.push(u8::from(d.added));
+            v2.put(k, Vec::new());
+        }
+    }
+    for attr in schema.iter() {
+        let mut n = Vec::new();
+        put_u64(schema.count(attr.id), &mut n);
+        v2.put(stats_key(attr.id), n);
+    }
+    let mut format = Vec::new();
+    put_u64(2, &mut format);
+    v2.put(meta_key("format"), format);
+    let mut old = MemoryStorage::new();
+    old.write(v2).expect("write version 2");
+
+    let db = Database::open(Box::new(old), None).expect("open version 2");
+    assert_eq!(observe(&db, &txs), before);
+    assert_eq!(
+        db.datoms(Index::Eavt, &[]).expect("datoms").len(),
+        before.0.last().expect("a state").len()
+    );
+    let upgraded = entries(&*db.into_storage());
+    let without_stats = |es: &[(Vec<u8>, Vec<u8>)]| {
+        es.iter()
+            .filter(|(k, _)| k.first() != Some(&space::STATS))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(without_stats(&upgraded), without_stats(&fresh));
+}
+
+#[test]
+fn other_versions_are_refused() {
+    let mut s = MemoryStorage::new();
+    let mut b = WriteBatch::new();
+    let mut format = Vec::new();
+    put_u64(1, &mut format);
+    b.put(meta_key("format"), format);
+    s.write(b).expect("write");
+    let e = Database::open(Box::new(s), None).err().expect("refused");
+    assert_eq!(e.kind(), dfdb_core::ErrorKind::Io);
+    assert!(e.to_string().contains("version 1"), "{e}");
+}
