@@ -22,8 +22,11 @@ fn entries(s: &dyn ReadStorage) -> Vec<(Vec<u8>, Vec<u8>)> {
         .collect()
 }
 
+/// The datoms of a state: entity, attribute id, value.
+type State = BTreeSet<(u64, u32, Value)>;
+
 /// The state as of every transaction, the history and the counts.
-fn observe(db: &Database, txs: &[u64]) -> (Vec<BTreeSet<(u64, u32, Value)>>, Vec<Datom>, Vec<u64>) {
+fn observe(db: &Database, txs: &[u64]) -> (Vec<State>, Vec<Datom>, Vec<u64>) {
     let states = txs
         .iter()
         .map(|tx| {
@@ -147,7 +150,9 @@ fn other_versions_are_refused() {
     put_u64(1, &mut format);
     b.put(meta_key("format"), format);
     s.write(b).expect("write");
-    let e = Database::open(Box::new(s), None).err().expect("refused");
+    let Err(e) = Database::open(Box::new(s), None) else {
+        panic!("a version-1 store opened");
+    };
     assert_eq!(e.kind(), dfdb_core::ErrorKind::Io);
     assert!(e.to_string().contains("version 1"), "{e}");
 }
