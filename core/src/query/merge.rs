@@ -13,7 +13,7 @@ use super::rel::Rel;
 use crate::codec::put_u64;
 use crate::index::{decode_current, id_at, space, EntityId, Index, Prefix};
 use crate::schema::AttrId;
-use crate::storage::{prefix_successor, KeyRange};
+use crate::storage::{into_successor, KeyRange};
 use crate::view::View;
 use crate::{Result, Value};
 use alloc::vec::Vec;
@@ -70,7 +70,7 @@ pub fn join(
     };
     let range = KeyRange {
         start: at(first),
-        end: prefix_successor(&at(last)),
+        end: into_successor(at(last)),
     };
     // The matching datoms of wanted entities, in entity order.
     let mut found: Vec<(EntityId, [Value; 4])> = Vec::new();

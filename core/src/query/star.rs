@@ -20,7 +20,7 @@ use super::rel::Rel;
 use crate::codec::get_u32;
 use crate::index::{decode_current, space, Index, Prefix};
 use crate::schema::AttrId;
-use crate::storage::KeyRange;
+use crate::storage::{into_successor, KeyRange};
 use crate::{Result, Value};
 use alloc::vec::Vec;
 
@@ -139,7 +139,7 @@ pub fn eval(ctx: &mut Ctx<'_>, patterns: &[&Pattern], rel: Rel) -> Result<Rel> {
         members.iter_mut().for_each(|m| m.found.clear());
         let range = KeyRange {
             start: Prefix::new(space::EAVT).e(e).a(lo).bytes(),
-            end: Prefix::new(space::EAVT).e(e).a(hi).range().end,
+            end: into_successor(Prefix::new(space::EAVT).e(e).a(hi).bytes()),
         };
         let mut read = 0;
         view.visit_current(range, &mut |k, _| {

@@ -97,11 +97,15 @@ impl KeyRange {
 /// The smallest key greater than every key starting with `prefix`, or `None` if there is none
 /// (the prefix is empty or all `0xff`).
 pub fn prefix_successor(prefix: &[u8]) -> Option<Vec<u8>> {
-    let mut end = prefix.to_vec();
-    while let Some(last) = end.pop() {
+    into_successor(prefix.to_vec())
+}
+
+/// [`prefix_successor`] of `prefix`, made in its own buffer (no copy).
+pub fn into_successor(mut prefix: Vec<u8>) -> Option<Vec<u8>> {
+    while let Some(last) = prefix.pop() {
         if last < 0xff {
-            end.push(last + 1);
-            return Some(end);
+            prefix.push(last + 1);
+            return Some(prefix);
         }
     }
     None
