@@ -16,7 +16,7 @@ use crate::index::{
 use crate::live::{
     Change, Live, LiveCallback, SubscribeOptions, SubscriptionId, SubscriptionStats,
 };
-use crate::schema::{Attribute, Schema};
+use crate::schema::{AttrId, Attribute, Schema};
 use crate::storage::{Direction, KeyRange, MemoryStorage, Storage};
 use crate::tx::{meta, prepare, Counters, Datom, TxInput, TxReport};
 use crate::view::{Filter, TxDims, View};
@@ -624,9 +624,16 @@ fn load(storage: &dyn Storage) -> Result<(Schema, Counters, TxInstants)> {
     for entry in storage.scan(KeyRange::prefix(&[space::STATS]), Direction::Forward)? {
         let (k, v) = entry?;
         let (group, _) = crate::codec::get_u32(k.get(1..).unwrap_or(&[]))?;
-        let first = group.saturating_mul(crate::index::STATS_GROUP);
-        for (a, count) in (first..).zip(v.chunks(8)) {
-            schema.set_count(a, get_u64(count)?.0);
+        let counts = v.chunks_exact(8);
+        if !counts.remainder().is_empty() {
+            return Err(err!(Io, "statistics of group {group}: {} bytes", v.len()));
+        }
+        let first = u64::from(group) * u64::from(crate::index::STATS_GROUP);
+        for (i, count) in counts.enumerate() {
+            // Counts of ids past `AttrId::MAX` (a corrupt key) name no attribute.
+            if let Ok(a) = AttrId::try_from(first + i as u64) {
+                schema.set_count(a, get_u64(count)?.0);
+            }
         }
     }
     let mut tx_instants = Vec::new();

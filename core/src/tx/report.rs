@@ -3,7 +3,7 @@
 use crate::index::{EntityId, RawDatom};
 use crate::schema::Schema;
 use crate::{Keyword, Result, Value};
-use alloc::collections::BTreeMap;
+use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::vec::Vec;
 
 /// A datom with its attribute by name, as reads and reports show it.
@@ -79,9 +79,9 @@ impl TxReport {
         Ok(())
     }
 
-    /// Per (entity, attribute, value) change, from [`tx_data`](Self::tx_data): each assertion,
-    /// paired with the retraction of the value it replaced (one per entity and attribute), then
-    /// each retraction left unpaired. Built on demand: most callers never ask, and a bulk load's
+    /// Per (entity, attribute, value) change, from [`tx_data`](Self::tx_data): each assertion —
+    /// the first one on an (entity, attribute) paired with the last value retracted there, as a
+    /// cardinality-one replacement — then each retraction left unpaired. Built on demand: most callers never ask, and a bulk load's
     /// report would otherwise hold every datom twice.
     ///
     /// ```
@@ -95,34 +95,29 @@ impl TxReport {
     /// assert_eq!(deltas[0].new_value, Value::str("Petr"));
     /// ```
     pub fn deltas(&self) -> Vec<Delta> {
+        // The value each (entity, attribute) lost, for pairing: the last one retracted.
         let mut replaced: BTreeMap<(EntityId, &Keyword), &Value> = BTreeMap::new();
         for d in self.tx_data.iter().filter(|d| !d.added) {
             replaced.insert((d.e, &d.a), &d.v);
         }
-        let mut paired = alloc::collections::BTreeSet::new();
+        // The retractions paired with an assertion: (entity, attribute, retracted value).
+        let mut paired: BTreeSet<(EntityId, &Keyword, &Value)> = BTreeSet::new();
         let mut deltas = Vec::new();
         for d in self.tx_data.iter().filter(|d| d.added) {
-            let old = replaced.get(&(d.e, &d.a)).copied();
-            if old.is_some() && paired.insert((d.e, d.a.clone())) {
-                deltas.push(Delta {
-                    entity: d.e,
-                    attribute: d.a.clone(),
-                    old_value: old.cloned().unwrap_or(Value::Nil),
-                    new_value: d.v.clone(),
-                    assert: true,
-                });
-            } else {
-                deltas.push(Delta {
-                    entity: d.e,
-                    attribute: d.a.clone(),
-                    old_value: Value::Nil,
-                    new_value: d.v.clone(),
-                    assert: true,
-                });
-            }
+            let old = replaced
+                .get(&(d.e, &d.a))
+                .copied()
+                .filter(|old| paired.insert((d.e, &d.a, old)));
+            deltas.push(Delta {
+                entity: d.e,
+                attribute: d.a.clone(),
+                old_value: old.cloned().unwrap_or(Value::Nil),
+                new_value: d.v.clone(),
+                assert: true,
+            });
         }
         for d in self.tx_data.iter().filter(|d| !d.added) {
-            if !paired.contains(&(d.e, d.a.clone())) {
+            if !paired.contains(&(d.e, &d.a, &d.v)) {
                 deltas.push(Delta {
                     entity: d.e,
                     attribute: d.a.clone(),
@@ -133,5 +128,44 @@ impl TxReport {
             }
         }
         deltas
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Datom, TxReport};
+    use crate::{Keyword, Value};
+    use alloc::vec;
+
+    fn datom(v: &str, added: bool) -> Datom {
+        Datom {
+            e: 1,
+            a: Keyword::new("tags"),
+            v: Value::str(v),
+            tx: 9,
+            added,
+        }
+    }
+
+    /// Two values retracted and one asserted on a cardinality-many attribute: one pair, and the
+    /// other retraction still reported.
+    #[test]
+    fn every_retraction_is_reported() {
+        let report = TxReport {
+            tx_data: vec![datom("a", false), datom("b", false), datom("c", true)],
+            ..TxReport::default()
+        };
+        let deltas = report.deltas();
+        let shown: alloc::vec::Vec<(Value, Value, bool)> = deltas
+            .iter()
+            .map(|d| (d.old_value.clone(), d.new_value.clone(), d.assert))
+            .collect();
+        assert_eq!(
+            shown,
+            vec![
+                (Value::str("b"), Value::str("c"), true),
+                (Value::str("a"), Value::Nil, false),
+            ]
+        );
     }
 }
