@@ -327,10 +327,15 @@ impl<'a> View<'a> {
         // (key bytes between the space byte and the transaction, operation): sorted, the index
         // order of the components, then transaction order.
         let mut ops: Vec<(Vec<u8>, RawDatom)> = Vec::new();
-        let components = |k: &[u8]| k.get(1..k.len().saturating_sub(8)).unwrap_or(&[]).to_vec();
+        let mut keep = |k: &[u8], d: RawDatom| {
+            if v_filter.is_none_or(|v| &d.v == v) && self.passes(d.tx) {
+                let components = k.get(1..k.len().saturating_sub(8)).unwrap_or(&[]);
+                ops.push((components.to_vec(), d));
+            }
+        };
         self.store
             .visit(prefix(current.space()).range(), &mut |k, _| {
-                ops.push((components(k), decode_current(current, k)?));
+                keep(k, decode_current(current, k)?);
                 Ok(true)
             })?;
         self.store.visit(prefix(history).range(), &mut |k, value| {
@@ -341,12 +346,11 @@ impl<'a> View<'a> {
                     added: false,
                     ..assertion.clone()
                 };
-                ops.push((components(k), retraction));
+                keep(k, retraction);
             }
-            ops.push((components(k), assertion));
+            keep(k, assertion);
             Ok(true)
         })?;
-        ops.retain(|(_, d)| v_filter.is_none_or(|v| &d.v == v) && self.passes(d.tx));
         ops.sort_by(|(x, d), (y, f)| x.cmp(y).then(d.tx.cmp(&f.tx)).then(d.added.cmp(&f.added)));
         Ok(Box::new(ops.into_iter().map(|(_, d)| Ok(d))))
     }

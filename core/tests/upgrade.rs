@@ -25,6 +25,42 @@ fn entries(s: &dyn ReadStorage) -> Vec<(Vec<u8>, Vec<u8>)> {
         .collect()
 }
 
+/// Every attribute's datom count, by id.
+fn counts(db: &Database) -> Vec<u64> {
+    db.schema()
+        .iter()
+        .map(|a| db.schema().count(a.id))
+        .collect()
+}
+
+/// A seeded xorshift: each call a number below its argument.
+fn rng(mut seed: u64) -> impl FnMut(u64) -> u64 {
+    move |n| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    }
+}
+
+/// The database over the entries of `v2`, marked format 2 (upgraded as it opens).
+fn open_v2(mut v2: WriteBatch) -> Database {
+    let mut format = Vec::new();
+    put_u64(2, &mut format);
+    v2.put(meta_key("format"), format);
+    let mut old = MemoryStorage::new();
+    old.write(v2).expect("write version 2");
+    Database::open(Box::new(old), None).expect("open version 2")
+}
+
+/// The entries but the statistics (compared as loaded counts: a group's value may end earlier).
+fn without_stats(es: &[(Vec<u8>, Vec<u8>)]) -> Vec<(Vec<u8>, Vec<u8>)> {
+    es.iter()
+        .filter(|(k, _)| k.first() != Some(&space::STATS))
+        .cloned()
+        .collect()
+}
+
 /// The datoms of a state: entity, attribute id, value.
 type State = BTreeSet<(u64, u32, Value)>;
 
@@ -56,13 +92,7 @@ fn a_version_2_store_upgrades_to_the_same_database() {
         &read(SCHEMA).expect("schema"),
     )
     .expect("open");
-    let mut seed = 0x2545_f491_4f6c_dd1du64;
-    let mut next = move |n: u64| {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed % n
-    };
+    let mut next = rng(0x2545_f491_4f6c_dd1d);
     let mut reports: Vec<Datom> = Vec::new();
     let mut txs = Vec::new();
     for _ in 0..60 {
@@ -123,25 +153,13 @@ fn a_version_2_store_upgrades_to_the_same_database() {
         put_u64(schema.count(attr.id), &mut n);
         v2.put(stats_key(attr.id), n);
     }
-    let mut format = Vec::new();
-    put_u64(2, &mut format);
-    v2.put(meta_key("format"), format);
-    let mut old = MemoryStorage::new();
-    old.write(v2).expect("write version 2");
-
-    let db = Database::open(Box::new(old), None).expect("open version 2");
+    let db = open_v2(v2);
     assert_eq!(observe(&db, &txs), before);
     assert_eq!(
         db.datoms(Index::Eavt, &[]).expect("datoms").len(),
         before.0.last().expect("a state").len()
     );
     let upgraded = entries(&*db.into_storage());
-    let without_stats = |es: &[(Vec<u8>, Vec<u8>)]| {
-        es.iter()
-            .filter(|(k, _)| k.first() != Some(&space::STATS))
-            .cloned()
-            .collect::<Vec<_>>()
-    };
     assert_eq!(without_stats(&upgraded), without_stats(&fresh));
 }
 
@@ -161,13 +179,7 @@ fn reassertions_and_statistics_groups_upgrade_too() {
         "[{:dimension/name :time/valid :dimension/type :instant :dimension/indexed? true}]",
     )
     .expect("dimension");
-    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-    let mut next = move |n: u64| {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed % n
-    };
+    let mut next = rng(0x9e37_79b9_7f4a_7c15);
     for t in 0..80 {
         let mut ops = Vec::new();
         for _ in 0..1 + next(5) {
@@ -185,11 +197,7 @@ fn reassertions_and_statistics_groups_upgrade_too() {
         );
         db.transact_edn(&text).expect("tx");
     }
-    let counts: Vec<u64> = db
-        .schema()
-        .iter()
-        .map(|a| db.schema().count(a.id))
-        .collect();
+    let before = counts(&db);
     let history = db.history(None).expect("history");
     let fresh = entries(&*db.into_storage());
     let reassertions = fresh
@@ -227,32 +235,15 @@ fn reassertions_and_statistics_groups_upgrade_too() {
             _ => v2.put(k.clone(), v.clone()),
         }
     }
-    for (a, n) in counts.iter().enumerate() {
+    for (a, n) in before.iter().enumerate() {
         let mut value = Vec::new();
         put_u64(*n, &mut value);
         v2.put(stats_key(a as u32), value);
     }
-    let mut format = Vec::new();
-    put_u64(2, &mut format);
-    v2.put(meta_key("format"), format);
-    let mut old = MemoryStorage::new();
-    old.write(v2).expect("write version 2");
-
-    let db = Database::open(Box::new(old), None).expect("open version 2");
-    let upgraded_counts: Vec<u64> = db
-        .schema()
-        .iter()
-        .map(|a| db.schema().count(a.id))
-        .collect();
-    assert_eq!(upgraded_counts, counts);
+    let db = open_v2(v2);
+    assert_eq!(counts(&db), before);
     assert_eq!(db.history(None).expect("history"), history);
     let upgraded = entries(&*db.into_storage());
-    let without_stats = |es: &[(Vec<u8>, Vec<u8>)]| {
-        es.iter()
-            .filter(|(k, _)| k.first() != Some(&space::STATS))
-            .cloned()
-            .collect::<Vec<_>>()
-    };
     assert_eq!(without_stats(&upgraded), without_stats(&fresh));
 }
 
