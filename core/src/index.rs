@@ -393,8 +393,7 @@ fn key_of(space: u8, len: usize) -> Vec<u8> {
 
 /// The key of a metadata entry.
 pub fn meta_key(name: &str) -> Vec<u8> {
-    let mut k = Vec::with_capacity(1 + name.len());
-    k.push(space::META);
+    let mut k = key_of(space::META, 1 + name.len());
     k.extend_from_slice(name.as_bytes());
     k
 }

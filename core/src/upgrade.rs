@@ -9,10 +9,9 @@
 //! `STATS` entry per group of [`STATS_GROUP`] attributes.
 
 use crate::codec::{get_u32, get_u64, put_u64};
-use crate::index::{meta_key, space, stats_key, EntityId, FORMAT_VERSION, STATS_GROUP};
+use crate::index::{space, stats_key, EntityId, FORMAT_VERSION, STATS_GROUP};
 use crate::schema::AttrId;
 use crate::storage::{Direction, KeyRange, Storage, WriteBatch};
-use crate::tx::meta;
 use crate::{err, Result};
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
@@ -57,9 +56,7 @@ fn from_2(storage: &mut dyn Storage) -> Result<()> {
     for (group, value) in groups {
         batch.put(stats_key(group), value);
     }
-    let mut version = Vec::new();
-    put_u64(FORMAT_VERSION, &mut version);
-    batch.put(meta_key(meta::FORMAT), version);
+    crate::tx::put_format(&mut batch);
     storage.write(batch)
 }
 

@@ -90,8 +90,7 @@ fn compare_inline(a: &[u8; INLINE], la: u8, b: &[u8; INLINE], lb: u8) -> Orderin
     while at < end {
         let (x, y) = (inline_word(a, at), inline_word(b, at));
         if x != y {
-            let shift = (x ^ y).trailing_zeros() & !7;
-            return ((x >> shift) as u8).cmp(&((y >> shift) as u8));
+            return first_difference(x, y);
         }
         at += 8;
     }
@@ -134,11 +133,7 @@ pub fn compare(a: &[u8], b: &[u8]) -> Ordering {
     for (x, y) in xs.by_ref().zip(ys.by_ref()) {
         let (x, y) = (word(x), word(y));
         if x != y {
-            // Words read little-endian: the first differing byte is the lowest differing one.
-            // (WebAssembly has no byte swap: reading big-endian words cost two emulated swaps
-            // per comparison.)
-            let shift = (x ^ y).trailing_zeros() & !7;
-            return ((x >> shift) as u8).cmp(&((y >> shift) as u8));
+            return first_difference(x, y);
         }
     }
     // Fewer than eight bytes remain in at least one of the two; `a.len().min(b.len())` bytes in
@@ -151,6 +146,14 @@ pub fn compare(a: &[u8], b: &[u8]) -> Ordering {
         }
     }
     ra.len().cmp(&rb.len())
+}
+
+/// The order of two unequal little-endian words as byte strings: that of their first differing
+/// byte, the lowest differing one. (WebAssembly has no byte swap: reading big-endian words cost two
+/// emulated swaps per comparison.)
+fn first_difference(x: u64, y: u64) -> Ordering {
+    let shift = (x ^ y).trailing_zeros() & !7;
+    ((x >> shift) as u8).cmp(&((y >> shift) as u8))
 }
 
 fn word(chunk: &[u8]) -> u64 {

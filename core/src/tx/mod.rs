@@ -314,9 +314,7 @@ pub fn prepare(
         last_instant: instant,
     };
     if tx == crate::index::TX0 {
-        let mut v = Vec::new();
-        put_u64(crate::index::FORMAT_VERSION, &mut v);
-        batch.put(meta_key(meta::FORMAT), v);
+        put_format(&mut batch);
     }
     put_counters(&mut batch, &counters);
     let mut inst = Vec::new();
@@ -353,6 +351,13 @@ fn indexes_of(attr: &Attribute) -> &'static [Index] {
     } else {
         &[Index::Eavt, Index::Aevt, Index::Avet]
     }
+}
+
+/// Writes this build's storage format version into `batch`.
+pub(crate) fn put_format(batch: &mut WriteBatch) {
+    let mut v = Vec::with_capacity(8);
+    put_u64(crate::index::FORMAT_VERSION, &mut v);
+    batch.put(meta_key(meta::FORMAT), v);
 }
 
 /// Writes the counters into `batch`.
