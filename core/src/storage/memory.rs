@@ -1,5 +1,11 @@
-//! In-memory storage: a `BTreeMap` shared copy-on-write with its snapshots, keyed by
-//! [`Key`](super::memory_key::Key) (byte order, short keys inline).
+//! In-memory storage: one `BTreeMap` per leading key byte, each shared copy-on-write with the
+//! snapshots, keyed by [`Key`](super::memory_key::Key) (byte order, short keys inline).
+//!
+//! One map per leading byte, not one for everything: dfdb's key spaces (indexes, history,
+//! counters, statistics) each start with their own byte, and a transaction touches every one. In
+//! one map of all of them each write descended past the other spaces' entries — a one-datom
+//! transaction rewrites the counters and statistics entries, a few keys among hundreds of
+//! thousands — and a snapshot's first write copied them all.
 
 use super::memory_key::Key;
 use super::{BatchOp, Direction, EntryIter, KeyRange, ReadStorage, Storage, Visitor, WriteBatch};
@@ -13,13 +19,19 @@ use core::ops::Bound;
 
 type Map = BTreeMap<Key, Vec<u8>>;
 
+/// The entries, split by leading byte: `parts[b]` holds the keys starting with `b` (and `parts[0]`
+/// also the empty key, which sorts before them). Missing trailing parts are empty.
+type Parts = Vec<Arc<Map>>;
+
 /// A [`Storage`] held entirely in memory: nothing survives the process.
 ///
 /// # Costs
-/// The entries live in one `BTreeMap` behind an [`Arc`]. [`Storage::snapshot`] is O(1): it clones
-/// the `Arc`. The first [`Storage::write`] after a snapshot, while that snapshot is still alive,
-/// copies the whole map (O(n) time and memory, via [`Arc::make_mut`]); later writes are O(log n) per
-/// operation again until the next snapshot. Writes with no live snapshot never copy.
+/// The entries live in one `BTreeMap` per leading key byte, each behind an [`Arc`], the list of them
+/// behind another. [`Storage::snapshot`] is O(1): it clones the outer `Arc`. The first
+/// [`Storage::write`] after a snapshot, while that snapshot is still alive, copies each map the
+/// write touches (O(n) time and memory in that map's entries, via [`Arc::make_mut`]); later writes
+/// are O(log n) per operation again until the next snapshot. Writes with no live snapshot never
+/// copy.
 ///
 /// ```
 /// use dfdb_core::storage::{Direction, KeyRange, MemoryStorage, ReadStorage, Storage, WriteBatch};
@@ -38,29 +50,29 @@ type Map = BTreeMap<Key, Vec<u8>>;
 #[derive(Debug)]
 pub struct MemoryStorage {
     /// The entries, or `None` once closed.
-    map: Option<Arc<Map>>,
+    parts: Option<Arc<Parts>>,
 }
 
 impl MemoryStorage {
     /// An empty, open store.
     pub fn new() -> Self {
         MemoryStorage {
-            map: Some(Arc::new(Map::new())),
+            parts: Some(Arc::new(Vec::new())),
         }
     }
 
     /// The number of entries (an error of kind `closed` after close).
     pub fn len(&self) -> Result<usize> {
-        Ok(self.open()?.len())
+        Ok(self.open()?.iter().map(|m| m.len()).sum())
     }
 
     /// Whether the store holds no entry (an error of kind `closed` after close).
     pub fn is_empty(&self) -> Result<bool> {
-        Ok(self.open()?.is_empty())
+        Ok(self.open()?.iter().all(|m| m.is_empty()))
     }
 
-    fn open(&self) -> Result<&Arc<Map>> {
-        self.map.as_ref().ok_or_else(closed)
+    fn open(&self) -> Result<&Arc<Parts>> {
+        self.parts.as_ref().ok_or_else(closed)
     }
 }
 
@@ -77,50 +89,90 @@ fn closed() -> Error {
 /// A read-only view of a [`MemoryStorage`] at one point in time.
 #[derive(Clone, Debug)]
 struct MemorySnapshot {
-    map: Arc<Map>,
+    parts: Arc<Parts>,
 }
 
-fn get(map: &Map, key: &[u8]) -> Result<Option<Vec<u8>>> {
+/// The part holding `key`.
+fn part_of(key: &[u8]) -> usize {
+    key.first().map_or(0, |&b| usize::from(b))
+}
+
+fn get(parts: &Parts, key: &[u8]) -> Result<Option<Vec<u8>>> {
+    let Some(map) = parts.get(part_of(key)) else {
+        return Ok(None);
+    };
     Ok(map.get(&Key::from_slice(key)).cloned())
 }
 
-/// `range` as `BTreeMap::range` bounds, or `None` when it is empty (and `BTreeMap::range` would
+/// A non-empty range as `BTreeMap::range` bounds and the parts it spans (`BTreeMap::range` would
 /// panic for a start past the end).
-fn bounds(range: KeyRange) -> Option<(Bound<Key>, Bound<Key>)> {
-    if range
-        .end
-        .as_deref()
-        .is_some_and(|end| end <= range.start.as_slice())
-    {
-        return None;
-    }
-    let end = match range.end {
-        Some(e) => Bound::Excluded(Key::new(e)),
-        None => Bound::Unbounded,
-    };
-    Some((Bound::Included(Key::new(range.start)), end))
+struct Span {
+    start: Key,
+    end: Option<Key>,
+    /// Every part from `first` to `last` inclusive may hold keys of the range.
+    first: usize,
+    last: usize,
 }
 
-fn scan(map: &Map, range: KeyRange, direction: Direction) -> EntryIter<'_> {
-    let Some(bounds) = bounds(range) else {
+impl Span {
+    fn of(range: KeyRange) -> Option<Span> {
+        let first = part_of(&range.start);
+        let last = match range.end.as_deref() {
+            Some(end) if end <= range.start.as_slice() => return None,
+            // `[b]` excludes every key starting with `b` (all are at least `[b]`); the empty key,
+            // in part 0, is below `[0]`.
+            Some([b]) => usize::from(*b).saturating_sub(1),
+            Some(end) => part_of(end),
+            None => usize::from(u8::MAX),
+        };
+        (first <= last).then(|| Span {
+            start: Key::new(range.start),
+            end: range.end.map(Key::new),
+            first,
+            last,
+        })
+    }
+
+    fn bounds(&self) -> (Bound<&Key>, Bound<&Key>) {
+        let end = self.end.as_ref().map_or(Bound::Unbounded, Bound::Excluded);
+        (Bound::Included(&self.start), end)
+    }
+
+    /// The maps the range spans, in key order.
+    fn parts<'p>(&self, parts: &'p Parts) -> &'p [Arc<Map>] {
+        let last = self.last.min(parts.len().saturating_sub(1));
+        parts.get(self.first..=last).unwrap_or(&[])
+    }
+}
+
+fn scan(parts: &Parts, range: KeyRange, direction: Direction) -> EntryIter<'_> {
+    let Some(span) = Span::of(range) else {
         return Box::new(core::iter::empty());
     };
-    let iter = map
-        .range(bounds)
-        .map(|(k, v)| Ok((k.bytes().to_vec(), v.clone())));
+    let maps = span.parts(parts);
+    let entry = |(k, v): (&Key, &Vec<u8>)| Ok((k.bytes().to_vec(), v.clone()));
     match direction {
-        Direction::Forward => Box::new(iter),
-        Direction::Reverse => Box::new(iter.rev()),
+        Direction::Forward => Box::new(
+            maps.iter()
+                .flat_map(move |m| m.range::<Key, _>(span.bounds()).map(entry)),
+        ),
+        Direction::Reverse => Box::new(
+            maps.iter()
+                .rev()
+                .flat_map(move |m| m.range::<Key, _>(span.bounds()).rev().map(entry)),
+        ),
     }
 }
 
-fn visit(map: &Map, range: KeyRange, f: &mut Visitor<'_>) -> Result<()> {
-    let Some(bounds) = bounds(range) else {
+fn visit(parts: &Parts, range: KeyRange, f: &mut Visitor<'_>) -> Result<()> {
+    let Some(span) = Span::of(range) else {
         return Ok(());
     };
-    for (k, v) in map.range(bounds) {
-        if !f(k.bytes(), v)? {
-            break;
+    for map in span.parts(parts) {
+        for (k, v) in map.range::<Key, _>(span.bounds()) {
+            if !f(k.bytes(), v)? {
+                return Ok(());
+            }
         }
     }
     Ok(())
@@ -142,35 +194,43 @@ impl ReadStorage for MemoryStorage {
 
 impl ReadStorage for MemorySnapshot {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        get(&self.map, key)
+        get(&self.parts, key)
     }
 
     fn scan(&self, range: KeyRange, direction: Direction) -> Result<EntryIter<'_>> {
-        Ok(scan(&self.map, range, direction))
+        Ok(scan(&self.parts, range, direction))
     }
 
     fn visit(&self, range: KeyRange, f: &mut Visitor<'_>) -> Result<()> {
-        visit(&self.map, range, f)
+        visit(&self.parts, range, f)
     }
 }
 
 impl Storage for MemoryStorage {
     /// Applies the batch in order. Nothing in it can fail once the store is open, so it is atomic.
     fn write(&mut self, batch: WriteBatch) -> Result<()> {
-        let arc = self.map.as_mut().ok_or_else(closed)?;
+        let arc = self.parts.as_mut().ok_or_else(closed)?;
         if batch.is_empty() {
             return Ok(());
         }
-        let map = Arc::make_mut(arc);
+        let parts = Arc::make_mut(arc);
         for op in batch.ops {
-            match op {
-                BatchOp::Put(k, v) => {
-                    map.insert(Key::new(k), v);
+            let (key, value) = match op {
+                BatchOp::Put(k, v) => (k, Some(v)),
+                BatchOp::Delete(k) => (k, None),
+            };
+            let i = part_of(&key);
+            if i >= parts.len() {
+                if value.is_none() {
+                    continue;
                 }
-                BatchOp::Delete(k) => {
-                    map.remove(&Key::new(k));
-                }
+                parts.resize_with(i + 1, Default::default);
             }
+            let map = Arc::make_mut(&mut parts[i]);
+            match value {
+                Some(v) => map.insert(Key::new(key), v),
+                None => map.remove(&Key::new(key)),
+            };
         }
         Ok(())
     }
@@ -178,7 +238,7 @@ impl Storage for MemoryStorage {
     /// O(1); see the type's docs for the copy the next write may make.
     fn snapshot(&self) -> Result<Box<dyn ReadStorage + Send + Sync>> {
         Ok(Box::new(MemorySnapshot {
-            map: Arc::clone(self.open()?),
+            parts: Arc::clone(self.open()?),
         }))
     }
 
@@ -188,7 +248,7 @@ impl Storage for MemoryStorage {
 
     /// Drops this handle's entries. Snapshots taken before keep their own view.
     fn close(&mut self) -> Result<()> {
-        self.map = None;
+        self.parts = None;
         Ok(())
     }
 }
