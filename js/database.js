@@ -40,41 +40,44 @@ class TxReport {
   };
 
   /**
-   * `raw` is the engine's report (web/src/database.rs `report_to_js`): `"tx,txInstant,datoms"`
-   * (ids and milliseconds in decimal, the datoms in hex) when the transaction named no tempids
-   * (its only tempid is `:db/current-tx`), else `[tx, txInstant (ms), [tempid, id, …], datoms (hex)]`.
+   * `tx` and `ms` are numbers (or `tx` a bigint); `flat` the tempids as `[tempid, id, …]`, or
+   * `null` when the only one is `:db/current-tx`; `hex` the datoms in the engine's encoding.
    */
-  constructor(raw) {
+  constructor(tx, ms, flat, hex) {
     const tempids = {};
-    if (typeof raw === 'string') {
-      const i = raw.indexOf(',');
-      const j = raw.indexOf(',', i + 1);
-      this.tx = id(raw.slice(0, i));
-      this.txInstant = new Date(Number(raw.slice(i + 1, j)));
-      tempids[':db/current-tx'] = this.tx;
-      this.#hex = raw.slice(j + 1);
+    this.tx = tx;
+    this.txInstant = new Date(ms);
+    if (flat === null) {
+      tempids[':db/current-tx'] = tx;
     } else {
-      this.tx = raw[0];
-      this.txInstant = new Date(raw[1]);
-      const flat = raw[2];
       for (let i = 0; i < flat.length; i += 2) {
         // A tempid named "__proto__" is a key like any other, not the object's prototype.
         Object.defineProperty(tempids, flat[i], { value: flat[i + 1], enumerable: true, writable: true, configurable: true });
       }
-      this.#hex = raw[3];
     }
     this.tempids = tempids;
+    this.#hex = hex;
     // An own, enumerable accessor: `{...report}`, `Object.keys`, `structuredClone` and
     // `postMessage` see `txData` as they would a plain property (decoding it then).
     Object.defineProperty(this, 'txData', TxReport.#txData);
   }
-}
 
-/** An entity id written in decimal: a number, or a bigint beyond 2^53 (as ids are elsewhere). */
-const id = (text) => {
-  const n = Number(text);
-  return Number.isSafeInteger(n) ? n : BigInt(text);
-};
+  /**
+   * The report of a transaction `raw` (the engine) just committed, from what its `transact` or
+   * `transactJson` returned (web/src/database.rs): most often the datoms' hex text alone, the two
+   * numbers then asked for; else (tempids of its own, or ids past 2^53) the array
+   * `[tx, txInstant (ms), [tempid, id, …], datoms (hex)]`, which is also how listeners get it.
+   */
+  static of(raw, r) {
+    if (typeof r === 'string') return new TxReport(raw.lastTx(), raw.lastTxInstant(), null, r);
+    return TxReport.fromArray(r);
+  }
+
+  /** The report from its array form. */
+  static fromArray(r) {
+    return new TxReport(r[0], r[1], r[2], r[3]);
+  }
+}
 
 /** Nesting beyond which tx data goes the value-by-value way (which reports too-deep data). */
 const JSON_DEPTH = 64;
@@ -118,14 +121,14 @@ function jsonExact(v, depth) {
 }
 
 /**
- * Commits `tx` on `raw`: JS tx data with an exact JSON form crosses as one JSON string
- * (web/src/json_read.rs), EDN text and other JS data as they are.
+ * Commits `tx` on `raw` and returns its report: JS tx data with an exact JSON form crosses as one
+ * JSON string (web/src/json_read.rs), EDN text and other JS data as they are.
  */
 function transactRaw(raw, tx, options) {
   if (typeof tx === 'object' && tx !== null && jsonExact(tx, 0)) {
-    return raw.transactJson(JSON.stringify(tx), options);
+    return TxReport.of(raw, raw.transactJson(JSON.stringify(tx), options));
   }
-  return raw.transact(tx, options);
+  return TxReport.of(raw, raw.transact(tx, options));
 }
 
 /** An Error with the stable `kind` of dfdb errors. */
@@ -342,10 +345,10 @@ export class Database extends Reader {
    * promise of it, resolved once the transaction is stored.
    */
   transact(tx, options) {
-    if (!this.#backend) return new TxReport(transactRaw(this.#raw, tx, options));
+    if (!this.#backend) return transactRaw(this.#raw, tx, options);
     let result;
     try {
-      result = new TxReport(transactRaw(this._raw(), tx, options));
+      result = transactRaw(this._raw(), tx, options);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -407,7 +410,7 @@ export class Database extends Reader {
   /** Calls `callback(report)` after every transaction; returns `unlisten`. */
   listen(callback) {
     const raw = this._raw();
-    const key = raw.listen(guarded((r) => callback(new TxReport(r))));
+    const key = raw.listen(guarded((r) => callback(TxReport.fromArray(r))));
     return () => {
       try {
         return raw.unlisten(key);

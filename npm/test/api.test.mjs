@@ -269,6 +269,35 @@ test('asOf, since and history', () => {
   assert.deepEqual(db.history(1).map((d) => [d.a, d.v, d.added]), [[':age', 30, true], [':name', 'Ann', true], [':age', 31, true], [':age', 30, false]]);
 });
 
+test('each report is its own transaction\'s, also when a listener transacts from inside one', () => {
+  const db = new Database({ clock: null });
+  const heard = [];
+  let inner;
+  let once = true;
+  db.listen((r) => {
+    heard.push([r.tx, r.txInstant.getTime(), r.tempids[':db/current-tx'], r.txData.length]);
+    if (once) {
+      once = false;
+      inner = db.transact([[':db/add', 2, ':b', 'inner']], { txInstant: 2000 });
+    }
+  });
+  const outer = db.transact([[':db/add', 1, ':a', 'outer']], { txInstant: 1000 });
+  assert.equal(inner.tx, outer.tx + 1);
+  assert.deepEqual([outer.txInstant.getTime(), outer.tempids], [1000, { ':db/current-tx': outer.tx }]);
+  assert.deepEqual([inner.txInstant.getTime(), inner.tempids], [2000, { ':db/current-tx': inner.tx }]);
+  assert.deepEqual(outer.txData.map((d) => [d.e, d.a, d.v, d.tx, d.added]), [[1, ':a', 'outer', outer.tx, true]]);
+  assert.deepEqual(inner.txData.map((d) => [d.e, d.a, d.v, d.tx, d.added]), [[2, ':b', 'inner', inner.tx, true]]);
+  assert.deepEqual(heard, [
+    [outer.tx, 1000, outer.tx, 1],
+    [inner.tx, 2000, inner.tx, 1],
+  ]);
+  // A report naming tempids crosses in its other form; the next plain one is its own again.
+  const named = db.transact([{ 'db/id': 'x', c: 1 }], { txInstant: 3000 });
+  assert.deepEqual([named.tempids.x, named.txInstant.getTime()], [3, 3000]);
+  const plain = db.transact('[[:db/add 3 :c 2]]', { txInstant: 4000 });
+  assert.deepEqual([plain.tx, plain.txInstant.getTime()], [named.tx + 1, 4000]);
+});
+
 test('subscribe delivers diffs; callbacks may read the database; unsubscribe; listen', () => {
   const db = new Database();
   const seen = [];

@@ -9,9 +9,11 @@ use dfdb_core::db::tx_input_from_value;
 use dfdb_core::live::LiveDiff;
 use dfdb_core::query::q_on;
 use dfdb_core::storage::{BatchOp, MemoryStorage, Storage};
-use dfdb_core::{edn, pull, Database, Datom, Error, Index, TimePoint, TxReport, Value, View};
+use dfdb_core::{
+    edn, pull, Database, Datom, Error, Index, TimePoint, TxInput, TxReport, Value, View,
+};
 use js_sys::{Array, Date, Function, Object, Reflect, Uint8Array};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
@@ -25,6 +27,9 @@ pub struct RawDatabase {
     db: Rc<RefCell<Database>>,
     pending: Pending,
     journal: Option<Journal>,
+    /// The transaction id and instant (ms) of the report `transact` last returned as bare hex
+    /// text, for `lastTx` and `lastTxInstant`.
+    last: Cell<(f64, f64)>,
 }
 
 fn set(obj: &Object, key: &str, v: &JsValue) {
@@ -194,18 +199,13 @@ pub fn decode_tx_data(hex: JsValue) -> Result<JsValue, JsValue> {
     Ok(out.into())
 }
 
-/// A transaction report as one string `"tx,txInstant (ms),txDataHex"` when the transaction named
-/// no tempids (its only one is `:db/current-tx`), else the array `[tx, txInstant (ms), tempids,
-/// txDataHex]` with `tempids` a flat `[tempid, id, …]` array; the JS layer (`TxReport` in
-/// js/database.js) turns either into `{tx, txInstant, tempids, txData}`: one value across the
-/// boundary instead of one per field, a `Date` made in JS. The datoms stay in the engine's
-/// compact encoding until JS reads `txData` (building a JS object per datom was a third of a
-/// one-datom transaction's time, and most callers never look), as hex text rather than a
-/// `Uint8Array`: every typed array is an external allocation that hastens V8's garbage
+/// The datoms of a report in the engine's compact encoding, as hex text: each datom as five values
+/// one after another (no enclosing collection, so a value may nest as deep as the codec allows
+/// anywhere else). They stay encoded until JS reads `txData` (building a JS object per datom was a
+/// third of a one-datom transaction's time, and most callers never look), as hex text rather than
+/// a `Uint8Array`: every typed array is an external allocation that hastens V8's garbage
 /// collections, and one per transaction made five-datom transactions ~20–50% slower.
-fn report_to_js(r: &TxReport) -> JsValue {
-    // Each datom as five values one after another (no enclosing collection, so a value may nest
-    // as deep as the codec allows anywhere else).
+fn tx_data_hex(r: &TxReport) -> String {
     let mut bytes = Vec::new();
     for d in &r.tx_data {
         for field in [
@@ -218,16 +218,27 @@ fn report_to_js(r: &TxReport) -> JsValue {
             dfdb_core::codec::encode_value(&field, &mut bytes);
         }
     }
-    let hex = dfdb_core::codec::hex::encode(&bytes);
-    let only_current_tx = r.tempids.iter().all(|(k, id)| {
-        matches!(k, Value::Keyword(kw) if kw.as_str() == "db/current-tx") && *id == r.tx
-    });
-    if only_current_tx {
-        // Most transactions name no tempids (the report's only one is `:db/current-tx`): one
-        // string, split by `js/database.js` (an array of four values was four crossings and an
-        // `Array.of`).
-        return JsValue::from_str(&format!("{},{},{hex}", r.tx, r.tx_instant));
-    }
+    dfdb_core::codec::hex::encode(&bytes)
+}
+
+/// Whether the report's only tempid is `:db/current-tx` and its id a safe JS integer: then `tx`
+/// and `txInstant` are plain numbers and no tempids need to cross.
+fn plain_report(r: &TxReport) -> bool {
+    r.tx <= MAX_SAFE_INTEGER
+        && r.tempids.iter().all(|(k, id)| {
+            matches!(k, Value::Keyword(kw) if kw.as_str() == "db/current-tx") && *id == r.tx
+        })
+}
+
+/// 2^53 − 1: integers up to this travel exactly as JS numbers.
+const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+
+/// A transaction report as the array `[tx, txInstant (ms), tempids, txDataHex]`, `tempids` a flat
+/// `[tempid, id, …]` array; the JS layer (`TxReport` in js/database.js) turns it into
+/// `{tx, txInstant, tempids, txData}`: one value across the boundary instead of one per field, a
+/// `Date` made in JS. (A report without tempids of its own crosses more cheaply: see
+/// [`RawDatabase::transact_json`].)
+fn report_to_js(r: &TxReport) -> JsValue {
     let flat = Array::new();
     for (k, id) in &r.tempids {
         let key = match k {
@@ -241,7 +252,7 @@ fn report_to_js(r: &TxReport) -> JsValue {
         &eid_to_js(r.tx),
         &JsValue::from_f64(r.tx_instant as f64),
         &flat,
-        &JsValue::from_str(&hex),
+        &JsValue::from_str(&tx_data_hex(r)),
     )
     .into()
 }
@@ -258,6 +269,33 @@ fn diff_to_js(d: &LiveDiff, as_edn: bool) -> JsValue {
     set(&o, "additions", &side(&d.additions));
     set(&o, "retractions", &side(&d.retractions));
     o.into()
+}
+
+/// `options.txInstant` (`Date` or ms) and `options.txMeta` (JS object) into `input`.
+fn read_tx_options(options: &Object, input: &mut TxInput) -> Result<(), JsValue> {
+    let instant = get(options, "txInstant");
+    if !instant.is_undefined() && !instant.is_null() {
+        input.tx_instant = Some(match from_js(&instant, FromJs::default()).js()? {
+            Value::Inst(ms) | Value::Int(ms) => ms,
+            other => {
+                return Err(js_error(&Error::Type(format!(
+                    "txInstant must be a Date or milliseconds, got {other}"
+                ))))
+            }
+        });
+    }
+    let meta = get(options, "txMeta");
+    if !meta.is_undefined() && !meta.is_null() {
+        match from_js(&meta, FromJs::default()).js()? {
+            Value::Map(m) => input.tx_meta = Some(m),
+            other => {
+                return Err(js_error(&Error::Type(format!(
+                    "txMeta must be an object, got {other}"
+                ))))
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Whether `query` is the `{:query Q :as-of {…}}` form.
@@ -339,6 +377,7 @@ impl RawDatabase {
             db: Rc::new(RefCell::new(db)),
             pending: Rc::default(),
             journal,
+            last: Cell::new((0.0, 0.0)),
         })
     }
 
@@ -434,7 +473,7 @@ impl RawDatabase {
     /// Commits a transaction: `tx` is EDN text or JS data (a tx-data array, or
     /// `{"tx-data": [...], "tx-meta": {...}}`); `options.txInstant` (`Date` or ms) and
     /// `options.txMeta` (JS object) override. Returns the report.
-    pub fn transact(&self, tx: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    pub fn transact(&self, tx: JsValue, options: Option<Object>) -> Result<JsValue, JsValue> {
         let value = match tx.as_string() {
             Some(text) => edn::read_with(&text, &edn::tx_data_options()).js()?,
             None => from_js(&tx, FromJs { ordered_maps: true }).js()?,
@@ -446,38 +485,44 @@ impl RawDatabase {
     /// as `JSON.stringify` text (see [`crate::json_read`]): one boundary crossing instead of one
     /// per value, the same values.
     #[wasm_bindgen(js_name = transactJson)]
-    pub fn transact_json(&self, json: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    pub fn transact_json(
+        &self,
+        json: JsValue,
+        options: Option<Object>,
+    ) -> Result<JsValue, JsValue> {
         let json = text_arg(&json, "tx data (JSON text)").js()?;
         let value = crate::json_read::read(&json, FromJs { ordered_maps: true }).js()?;
         self.transact_value(value, options)
     }
 
-    fn transact_value(&self, value: Value, options: JsValue) -> Result<JsValue, JsValue> {
+    /// The id of the transaction whose report `transact` or `transactJson` last returned as
+    /// bare hex text.
+    #[wasm_bindgen(js_name = lastTx)]
+    pub fn last_tx(&self) -> f64 {
+        self.last.get().0
+    }
+
+    /// The instant (ms) of that transaction.
+    #[wasm_bindgen(js_name = lastTxInstant)]
+    pub fn last_tx_instant(&self) -> f64 {
+        self.last.get().1
+    }
+
+    /// `options` is `None` for `undefined` and `null` (then nothing is asked of JS).
+    fn transact_value(&self, value: Value, options: Option<Object>) -> Result<JsValue, JsValue> {
         let mut input = tx_input_from_value(value).js()?;
-        let instant = get(&options, "txInstant");
-        if !instant.is_undefined() && !instant.is_null() {
-            input.tx_instant = Some(match from_js(&instant, FromJs::default()).js()? {
-                Value::Inst(ms) | Value::Int(ms) => ms,
-                other => {
-                    return Err(js_error(&Error::Type(format!(
-                        "txInstant must be a Date or milliseconds, got {other}"
-                    ))))
-                }
-            });
-        }
-        let meta = get(&options, "txMeta");
-        if !meta.is_undefined() && !meta.is_null() {
-            match from_js(&meta, FromJs::default()).js()? {
-                Value::Map(m) => input.tx_meta = Some(m),
-                other => {
-                    return Err(js_error(&Error::Type(format!(
-                        "txMeta must be an object, got {other}"
-                    ))))
-                }
-            }
+        if let Some(options) = options {
+            read_tx_options(&options, &mut input)?;
         }
         let report = self.with_db_mut(|db| db.transact(input))?;
-        Ok(report_to_js(&report))
+        if !plain_report(&report) {
+            return Ok(report_to_js(&report));
+        }
+        // A report without tempids of its own (most are) crosses as its datoms' hex text alone,
+        // and `js/database.js` asks for the two numbers right after: no string to format and
+        // parse back, no array. Set after `with_db_mut`, whose listeners may transact again.
+        self.last.set((report.tx as f64, report.tx_instant as f64));
+        Ok(JsValue::from_str(&tx_data_hex(&report)))
     }
 
     /// Runs a query (EDN text) with JS-data inputs for its non-`$` `:in` elements.

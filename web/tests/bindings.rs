@@ -39,6 +39,29 @@ fn kind(e: JsValue) -> String {
 }
 
 #[wasm_bindgen_test]
+fn a_report_without_tempids_crosses_as_its_datoms_and_two_numbers() {
+    let db = db();
+    let options = js_sys::Object::new();
+    Reflect::set(&options, &"txInstant".into(), &JsValue::from(1500)).unwrap();
+    let hex = db
+        .transact(r#"[[:db/add 1 :person/name "Ann"]]"#.into(), Some(options))
+        .unwrap();
+    assert!(hex.is_string());
+    let tx = db.last_tx();
+    assert!(tx > dfdb_core::index::TX0 as f64);
+    assert_eq!(db.last_tx_instant(), 1500.0);
+    let datoms = Array::from(&dfdb_web::database::decode_tx_data(hex).unwrap());
+    assert_eq!(datoms.length(), 1);
+    assert_eq!(Reflect::get(&datoms.get(0), &"tx".into()).unwrap(), tx);
+    // The JSON path answers the same way.
+    let hex = db
+        .transact_json(r#"[[":db/add", 1, ":person/name", "Bo"]]"#.into(), None)
+        .unwrap();
+    assert!(hex.is_string());
+    assert_eq!(db.last_tx(), tx + 1.0);
+}
+
+#[wasm_bindgen_test]
 fn transact_edn_then_query_pull_entity() {
     let db = db();
     let report = db
@@ -46,7 +69,7 @@ fn transact_edn_then_query_pull_entity() {
             r#"[{:db/id "ann" :person/email "ann@x" :person/name "Ann" :person/tags #{:a :b}}
                 {:person/name "Bob" :person/age 1.0}]"#
                 .into(),
-            none(),
+            None,
         )
         .unwrap();
     // The raw report of a transaction naming tempids: [tx, instant ms, [tempid, id, …], datoms as
@@ -90,18 +113,15 @@ fn errors_carry_their_kind_and_change_nothing() {
     let db = db();
     db.transact(
         r#"[{:person/email "a@x"} {:person/email "b@x"}]"#.into(),
-        none(),
+        None,
     )
     .unwrap();
     let e = db
-        .transact(r#"[{:db/id 2 :person/email "a@x"}]"#.into(), none())
+        .transact(r#"[{:db/id 2 :person/email "a@x"}]"#.into(), None)
         .unwrap_err();
     assert_eq!(kind(e.clone()), "unique");
     assert!(e.is_instance_of::<js_sys::Error>());
-    assert_eq!(
-        kind(db.transact("[{:a".into(), none()).unwrap_err()),
-        "parse"
-    );
+    assert_eq!(kind(db.transact("[{:a".into(), None).unwrap_err()), "parse");
     assert_eq!(
         kind(
             db.q_edn("[:find ?e :where [?e :a]".into(), args(&[]), none())
@@ -181,7 +201,7 @@ fn subscriptions_deliver_after_the_transaction() {
         Reflect::get(&sub, &"initial".into()).unwrap(),
         JsValue::from_str("#{}")
     );
-    db.transact(r#"[{:person/name "Ann"}]"#.into(), none())
+    db.transact(r#"[{:person/name "Ann"}]"#.into(), None)
         .unwrap();
     assert_eq!(seen.length(), 1);
     let d = seen.get(0);
@@ -191,7 +211,7 @@ fn subscriptions_deliver_after_the_transaction() {
     );
     let id = Reflect::get(&sub, &"id".into()).unwrap().as_f64().unwrap();
     assert!(db.unsubscribe(id).unwrap());
-    db.transact(r#"[{:person/name "Bob"}]"#.into(), none())
+    db.transact(r#"[{:person/name "Bob"}]"#.into(), None)
         .unwrap();
     assert_eq!(seen.length(), 1);
     drop(cb);
@@ -201,13 +221,10 @@ fn subscriptions_deliver_after_the_transaction() {
 fn a_journal_reloads_into_the_same_database() {
     let first = RawDatabase::load(Array::new().into(), SCHEMA.into(), none()).unwrap();
     first
-        .transact(
-            r#"[{:person/email "a@x" :person/name "Ann"}]"#.into(),
-            none(),
-        )
+        .transact(r#"[{:person/email "a@x" :person/name "Ann"}]"#.into(), None)
         .unwrap();
     first
-        .transact(r#"[[:db/add 1 :person/name "Anna"]]"#.into(), none())
+        .transact(r#"[[:db/add 1 :person/name "Anna"]]"#.into(), None)
         .unwrap();
     // Replay every batch, in order, into a key → value map: what a host's storage would hold.
     let mut stored: std::collections::BTreeMap<Vec<u8>, Vec<u8>> = Default::default();
