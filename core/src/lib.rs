@@ -27,6 +27,7 @@ pub mod codec;
 pub mod db;
 pub mod edn;
 pub mod error;
+mod history;
 pub mod index;
 pub mod live;
 pub mod pull;

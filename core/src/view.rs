@@ -5,8 +5,8 @@
 //! index so that each (entity, attribute, value) shows its last operation at or before that point.
 
 use crate::index::{
-    avet_range, decode_current, decode_history, decode_log, id_at, space, value_bounds, EntityId,
-    Index, Prefix, RawDatom,
+    avet_range, decode_current, decode_log, id_at, space, value_bounds, EntityId, Index, Prefix,
+    RawDatom,
 };
 use crate::schema::{AttrId, Schema};
 use crate::storage::{Direction, KeyRange, ReadStorage, Visitor};
@@ -324,35 +324,18 @@ impl<'a> View<'a> {
             true => (Index::Eavt, space::HEAVT),
             false => (Index::Aevt, space::HAEVT),
         };
-        // (key bytes between the space byte and the transaction, operation): sorted, the index
-        // order of the components, then transaction order.
-        let mut ops: Vec<(Vec<u8>, RawDatom)> = Vec::new();
-        let mut keep = |k: &[u8], d: RawDatom| {
-            if v_filter.is_none_or(|v| &d.v == v) && self.passes(d.tx) {
-                let components = k.get(1..k.len().saturating_sub(8)).unwrap_or(&[]);
-                ops.push((components.to_vec(), d));
-            }
-        };
-        self.store
-            .visit(prefix(current.space()).range(), &mut |k, _| {
-                keep(k, decode_current(current, k)?);
-                Ok(true)
-            })?;
-        self.store.visit(prefix(history).range(), &mut |k, value| {
-            let (assertion, retracted_by) = decode_history(k, value)?;
-            if let Some(tx) = retracted_by {
-                let retraction = RawDatom {
-                    tx,
-                    added: false,
-                    ..assertion.clone()
-                };
-                keep(k, retraction);
-            }
-            keep(k, assertion);
-            Ok(true)
-        })?;
-        ops.sort_by(|(x, d), (y, f)| x.cmp(y).then(d.tx.cmp(&f.tx)).then(d.added.cmp(&f.added)));
-        Ok(Box::new(ops.into_iter().map(|(_, d)| Ok(d))))
+        let v_filter = v_filter.cloned();
+        let view = *self;
+        let keep =
+            move |d: &RawDatom| v_filter.as_ref().is_none_or(|v| &d.v == v) && view.passes(d.tx);
+        Ok(Box::new(crate::history::Merge::new(
+            self.store
+                .scan(prefix(current.space()).range(), Direction::Forward)?,
+            self.store
+                .scan(prefix(history).range(), Direction::Forward)?,
+            current,
+            Box::new(keep),
+        )))
     }
 
     /// The visible transactions whose value for the indexed dimension `dim` lies in `[lo, hi]`
