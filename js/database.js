@@ -40,8 +40,9 @@ class TxReport {
   };
 
   /**
-   * `tx` and `ms` are numbers (or `tx` a bigint); `flat` the tempids as `[tempid, id, …]`, or
-   * `null` when the only one is `:db/current-tx`; `hex` the datoms in the engine's encoding.
+   * `tx` and `ms` are numbers (or `tx` a bigint); `flat` the tempids as `[tempid, id, …]`
+   * (`:db/current-tx` among them), or `null` for a report known to have no other (its
+   * `:db/current-tx` entry is then made here); `hex` the datoms in the engine's encoding.
    */
   constructor(tx, ms, flat, hex) {
     const tempids = {};

@@ -5,7 +5,8 @@
 //! index (`EAVT` or `AEVT`), keyed `components tx`, and each closed interval in the matching
 //! history index (`HEAVT` or `HAEVT`), keyed by the interval's assertion `components tx` and
 //! valued with the transaction that retracted it. Both scans come in key order, that is in order
-//! of components (the codec is prefix-free, so the transaction never reorders them). [`Merge`]
+//! of components: a transaction id never starts with `0xFF`, so it cannot reorder a value with its
+//! extension (see the escaping rule in [`crate::codec`]). [`Merge`]
 //! takes one set of components at a time from both scans, puts its operations in transaction
 //! order and hands them out before reading on: it holds one datom's history at a time, and a
 //! reader that stops early reads no further.

@@ -296,6 +296,11 @@ test('each report is its own transaction\'s, also when a listener transacts from
   assert.deepEqual([named.tempids.x, named.txInstant.getTime()], [3, 3000]);
   const plain = db.transact('[[:db/add 3 :c 2]]', { txInstant: 4000 });
   assert.deepEqual([plain.tx, plain.txInstant.getTime()], [named.tx + 1, 4000]);
+  // `null` options are no options, on both ways in.
+  const viaJson = db.transact([[':db/add', 3, ':c', 3]], null);
+  const viaEdn = db.transact('[[:db/add 3 :c 4]]', null);
+  assert.deepEqual([viaJson.tx, viaEdn.tx], [plain.tx + 1, plain.tx + 2]);
+  assert.ok(viaEdn.txInstant.getTime() >= 4000);
 });
 
 test('subscribe delivers diffs; callbacks may read the database; unsubscribe; listen', () => {

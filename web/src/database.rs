@@ -166,8 +166,8 @@ fn datoms_to_js(ds: &[Datom]) -> JsValue {
     ds.iter().map(datom_to_js).collect::<Array>().into()
 }
 
-/// The datoms of a transaction report, from the text `report_to_js` left in `txDataHex` (the
-/// JS layer calls this the first time a report's `txData` is read).
+/// The datoms of a transaction report, from their hex text (`tx_data_hex`; the JS layer calls
+/// this the first time a report's `txData` is read).
 #[wasm_bindgen(js_name = decodeTxData)]
 pub fn decode_tx_data(hex: JsValue) -> Result<JsValue, JsValue> {
     let hex = text_arg(&hex, "txData").js()?;
@@ -237,7 +237,7 @@ const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 /// `[tempid, id, …]` array; the JS layer (`TxReport` in js/database.js) turns it into
 /// `{tx, txInstant, tempids, txData}`: one value across the boundary instead of one per field, a
 /// `Date` made in JS. (A report without tempids of its own crosses more cheaply: see
-/// [`RawDatabase::transact_json`].)
+/// `RawDatabase::transact_value`.)
 fn report_to_js(r: &TxReport) -> JsValue {
     let flat = Array::new();
     for (k, id) in &r.tempids {
@@ -472,7 +472,8 @@ impl RawDatabase {
 
     /// Commits a transaction: `tx` is EDN text or JS data (a tx-data array, or
     /// `{"tx-data": [...], "tx-meta": {...}}`); `options.txInstant` (`Date` or ms) and
-    /// `options.txMeta` (JS object) override. Returns the report.
+    /// `options.txMeta` (JS object) override. Returns the report as `transact_value` hands it
+    /// over: the datoms' hex text (then `lastTx`/`lastTxInstant`), or the array form.
     pub fn transact(&self, tx: JsValue, options: Option<Object>) -> Result<JsValue, JsValue> {
         let value = match tx.as_string() {
             Some(text) => edn::read_with(&text, &edn::tx_data_options()).js()?,

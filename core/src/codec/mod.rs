@@ -3,9 +3,12 @@
 //! # Key encoding ([`encode_key`], [`decode_key`])
 //! Keys are compared bytewise by storage, so the key encoding is built such that for any two values
 //! `a` and `b`, of any kinds, `encode_key(a) < encode_key(b)` (bytewise) exactly when `a < b` in
-//! [`Value`]'s total order. It is also *prefix-free* (no encoding is a proper prefix of another), so
-//! encodings can be concatenated into composite keys and read back from the front with
-//! [`decode_key`], and a composite key orders by its parts, left to right.
+//! [`Value`]'s total order. It is also *self-delimiting*: reading from the front, [`decode_key`]
+//! knows where each encoding ends, so encodings can be concatenated into composite keys and read
+//! back, and a composite key orders by its parts, left to right. (Strictly, a string's encoding
+//! can be a proper prefix of another's — `"a"` is `30 61 00`, `"a\0"` is `30 61 00 FF 00` — and
+//! the end is told by the byte after the terminator never being the escape `0xFF`: see
+//! **Escaping** below for what that asks of bytes appended after a value.)
 //!
 //! Every encoding is one tag byte followed by a payload. Tags ascend in the order of
 //! [`Value::kind_rank`]; `0x00` and `0xFF` are never tags (they are the terminator and escape bytes).

@@ -936,8 +936,16 @@ fn at_range_matches(
             return Ok(None);
         }
     }
-    if e.is_some() && view.history(e, a, None)?.take(txs.len()).count() < txs.len() {
-        return Ok(None);
+    if e.is_some() {
+        // Counted one by one, so that a read error is reported rather than counted.
+        let mut held = 0;
+        for d in view.history(e, a, None)?.take(txs.len()) {
+            d?;
+            held += 1;
+        }
+        if held < txs.len() {
+            return Ok(None);
+        }
     }
     let (v, tx) = (get(2), get(3));
     let mut out = Vec::new();

@@ -27,11 +27,10 @@ type Parts = Vec<Arc<Map>>;
 ///
 /// # Costs
 /// The entries live in one `BTreeMap` per leading key byte, each behind an [`Arc`], the list of them
-/// behind another. [`Storage::snapshot`] is O(1): it clones the outer `Arc`. The first
-/// [`Storage::write`] after a snapshot, while that snapshot is still alive, copies each map the
-/// write touches (O(n) time and memory in that map's entries, via [`Arc::make_mut`]); later writes
-/// are O(log n) per operation again until the next snapshot. Writes with no live snapshot never
-/// copy.
+/// behind another. [`Storage::snapshot`] is O(1): it clones the outer `Arc`. While a snapshot is
+/// alive, the first [`Storage::write`] to touch a map copies that map (O(n) time and memory in its
+/// entries, via [`Arc::make_mut`]); every other write is O(log n) per operation. Writes with no
+/// live snapshot never copy.
 ///
 /// ```
 /// use dfdb_core::storage::{Direction, KeyRange, MemoryStorage, ReadStorage, Storage, WriteBatch};
