@@ -165,6 +165,13 @@ const result = (r) => {
   return r.charCodeAt(0) === 83 /* S */ ? new Set(JSON.parse(r.slice(1))) : JSON.parse(r);
 };
 
+/** Whether `xs` is an array of numbers only (a hole is not one). */
+const allNumbers = (xs) => {
+  if (!Array.isArray(xs)) return false;
+  for (let i = 0; i < xs.length; i++) if (typeof xs[i] !== 'number') return false;
+  return true;
+};
+
 /** The read methods shared by a database and its views; `at` selects the point in time. */
 class Reader {
   /** @internal */
@@ -190,7 +197,10 @@ class Reader {
   }
 
   pull(pattern, eid) {
-    return result(this._raw().pull(pattern, eid, this._at()));
+    const at = this._at();
+    // An id as a number, now: the engine need not ask JS what the argument is.
+    if (typeof eid === 'number' && at === undefined) return result(this._raw().pullId(pattern, eid));
+    return result(this._raw().pull(pattern, eid, at));
   }
 
   pullEdn(pattern, eid) {
@@ -198,7 +208,11 @@ class Reader {
   }
 
   pullMany(pattern, eids) {
-    return result(this._raw().pullMany(pattern, eids, this._at()));
+    const at = this._at();
+    // Ids all numbers, now: they cross as one block of doubles (wasm-bindgen copies an array of
+    // numbers as it would a `Float64Array`) instead of one value at a time.
+    if (at === undefined && allNumbers(eids)) return result(this._raw().pullManyIds(pattern, eids));
+    return result(this._raw().pullMany(pattern, eids, at));
   }
 
   pullManyEdn(pattern, eids) {

@@ -149,6 +149,21 @@ test('transact with JS data or EDN; report; reads; entity ids follow written ord
   assert.deepEqual(db.pull('[:person/name {:person/friends [:person/name]}]', 2), { ':person/name': 'Bob', ':person/friends': [{ ':person/name': 'Ann' }] });
   assert.deepEqual(db.pull([':person/name'], [':person/email', 'ann@example.com']), { ':person/name': 'Ann' });
   assert.deepEqual(db.pullMany('[:person/name]', [1, 2]), [{ ':person/name': 'Ann' }, { ':person/name': 'Bob' }]);
+  // Ids as numbers take the engine's number-only entries (pullId, pullManyIds); anything else,
+  // and every view, the general ones: the answers agree.
+  const P = '[:person/name {:person/friends [:person/name]}]';
+  const ann = [':person/email', 'ann@example.com'];
+  const now = db.asOf(db.counters().nextTx - 1);
+  assert.deepEqual(db.pull(P, 2), now.pull(P, 2));
+  assert.deepEqual(db.pull(P, 1), db.pull(P, ann));
+  for (const reader of [db, now]) assert.throws(() => reader.pull(P, 1.5), (e) => e.kind === 'parse' && /1\.5/.test(e.message));
+  assert.deepEqual(db.pullMany(P, [2, 1, 99]), now.pullMany(P, [2, 1, 99]));
+  assert.deepEqual(db.pullMany(P, [2, 1, 99]), db.pullMany(P, [2, ann, 99]));
+  // A hole is no number: it reads as nil (no entity), as it always has, not as NaN.
+  for (const ids of [[2, , 1], [2, null, 1]]) { // eslint-disable-line no-sparse-arrays
+    assert.throws(() => db.pullMany(P, ids), (e) => e.kind === 'parse' && /bad entity id nil/.test(e.message));
+  }
+  assert.deepEqual(db.pullMany(P, []), []);
   db.transact('[[:db/add 1 :person/age 31.0]]');
   assert.equal(db.qEdn('[:find ?a . :where [1 :person/age ?a]]'), '31.0');
   assert.equal(db.qEdn('[:find ?e . :in $ ?n :where [?e :person/name ?n]]', '"Bob"'), '2');

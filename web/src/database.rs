@@ -583,6 +583,16 @@ impl RawDatabase {
             .map(|v| result_to_js(&v))
     }
 
+    /// `pull` of the current state for an entity id given as a JS number (what `js/database.js`
+    /// sends when it has one): no questions to JS about the argument's type.
+    #[wasm_bindgen(js_name = pullId)]
+    pub fn pull_id(&self, pattern: JsValue, eid: f64) -> Result<JsValue, JsValue> {
+        let pattern = pattern_of(&pattern)?;
+        let eid = crate::convert::number_value(eid);
+        self.with_db(|db| pull::pull_pattern(&db.view(), &pattern, &eid))
+            .map(|v| result_to_js(&v))
+    }
+
     /// Pulls with EDN text for pattern and entity; returns EDN text.
     #[wasm_bindgen(js_name = pullEdn)]
     pub fn pull_edn(&self, pattern: JsValue, eid: JsValue, at: JsValue) -> Result<String, JsValue> {
@@ -607,6 +617,20 @@ impl RawDatabase {
             .map(|e| from_js(e, FromJs::default()).js())
             .collect::<Result<Vec<_>, _>>()?;
         self.with_view(&at, |view| pull::pull_many_pattern(&view, &pattern, &eids))
+            .map(|v| result_to_js(&v))
+    }
+
+    /// `pullMany` of the current state for entity ids given as JS numbers, copied in as one
+    /// block (`js/database.js` passes an array it found to hold only numbers) instead of read
+    /// one boundary call at a time.
+    #[wasm_bindgen(js_name = pullManyIds)]
+    pub fn pull_many_ids(&self, pattern: JsValue, eids: &[f64]) -> Result<JsValue, JsValue> {
+        let pattern = pattern_of(&pattern)?;
+        let eids: Vec<Value> = eids
+            .iter()
+            .map(|e| crate::convert::number_value(*e))
+            .collect();
+        self.with_db(|db| pull::pull_many_pattern(&db.view(), &pattern, &eids))
             .map(|v| result_to_js(&v))
     }
 
