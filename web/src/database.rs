@@ -224,14 +224,11 @@ fn tx_data_hex(r: &TxReport) -> String {
 /// Whether the report's only tempid is `:db/current-tx` and its id a safe JS integer: then `tx`
 /// and `txInstant` are plain numbers and no tempids need to cross.
 fn plain_report(r: &TxReport) -> bool {
-    r.tx <= MAX_SAFE_INTEGER
+    crate::convert::safe_integer(&Value::Ref(r.tx)).is_some()
         && r.tempids.iter().all(|(k, id)| {
             matches!(k, Value::Keyword(kw) if kw.as_str() == "db/current-tx") && *id == r.tx
         })
 }
-
-/// 2^53 − 1: integers up to this travel exactly as JS numbers.
-const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 
 /// A transaction report as the array `[tx, txInstant (ms), tempids, txDataHex]`, `tempids` a flat
 /// `[tempid, id, …]` array; the JS layer (`TxReport` in js/database.js) turns it into
