@@ -1,5 +1,6 @@
-//! In-memory storage: one `BTreeMap` per leading key byte, each shared copy-on-write with the
-//! snapshots, keyed by [`Key`](super::memory_key::Key) (byte order, short keys inline).
+//! In-memory storage: one sorted map ([`Tree`](super::memory_tree::Tree), a B+ tree) per leading
+//! key byte, each shared copy-on-write with the snapshots, keyed by
+//! [`Key`](super::memory_key::Key) (byte order, short keys inline).
 //!
 //! One map per leading byte, not one for everything: dfdb's key spaces (indexes, history,
 //! counters, statistics) each start with their own byte, and a transaction touches every one. In
@@ -8,16 +9,15 @@
 //! thousands — and a snapshot's first write copied them all.
 
 use super::memory_key::Key;
+use super::memory_tree::Tree;
 use super::{BatchOp, Direction, EntryIter, KeyRange, ReadStorage, Storage, Visitor, WriteBatch};
 use crate::{Error, Result};
 use alloc::boxed::Box;
-use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::ops::Bound;
 
-type Map = BTreeMap<Key, Vec<u8>>;
+type Map = Tree;
 
 /// The entries, split by leading byte: `parts[b]` holds the keys starting with `b` (and `parts[0]`
 /// also the empty key, which sorts before them). Missing trailing parts are empty.
@@ -26,7 +26,7 @@ type Parts = Vec<Arc<Map>>;
 /// A [`Storage`] held entirely in memory: nothing survives the process.
 ///
 /// # Costs
-/// The entries live in one `BTreeMap` per leading key byte, each behind an [`Arc`], the list of them
+/// The entries live in one B+ tree per leading key byte, each behind an [`Arc`], the list of them
 /// behind another. [`Storage::snapshot`] is O(1): it clones the outer `Arc`. While a snapshot is
 /// alive, the first [`Storage::write`] to touch a map copies that map (O(n) time and memory in its
 /// entries, via [`Arc::make_mut`]); every other write is O(log n) per operation. Writes with no
@@ -103,8 +103,7 @@ fn get(parts: &Parts, key: &[u8]) -> Result<Option<Vec<u8>>> {
     Ok(map.get(&Key::from_slice(key)).cloned())
 }
 
-/// A non-empty range as `BTreeMap::range` bounds and the parts it spans (`BTreeMap::range` would
-/// panic for a start past the end).
+/// A non-empty range: its bounds and the parts it spans.
 struct Span {
     start: Key,
     end: Option<Key>,
@@ -132,9 +131,8 @@ impl Span {
         })
     }
 
-    fn bounds(&self) -> (Bound<&Key>, Bound<&Key>) {
-        let end = self.end.as_ref().map_or(Bound::Unbounded, Bound::Excluded);
-        (Bound::Included(&self.start), end)
+    fn range<'m>(&self, map: &'m Map, forward: bool) -> super::memory_tree::Range<'m> {
+        map.range(&self.start, self.end.as_ref(), forward)
     }
 
     /// The maps the range spans, in key order.
@@ -153,12 +151,12 @@ fn scan(parts: &Parts, range: KeyRange, direction: Direction) -> EntryIter<'_> {
     match direction {
         Direction::Forward => Box::new(
             maps.iter()
-                .flat_map(move |m| m.range::<Key, _>(span.bounds()).map(entry)),
+                .flat_map(move |m| span.range(m, true).map(entry)),
         ),
         Direction::Reverse => Box::new(
             maps.iter()
                 .rev()
-                .flat_map(move |m| m.range::<Key, _>(span.bounds()).rev().map(entry)),
+                .flat_map(move |m| span.range(m, false).map(entry)),
         ),
     }
 }
@@ -168,7 +166,7 @@ fn visit(parts: &Parts, range: KeyRange, f: &mut Visitor<'_>) -> Result<()> {
         return Ok(());
     };
     for map in span.parts(parts) {
-        for (k, v) in map.range::<Key, _>(span.bounds()) {
+        for (k, v) in span.range(map, true) {
             if !f(k.bytes(), v)? {
                 return Ok(());
             }
@@ -228,8 +226,10 @@ impl Storage for MemoryStorage {
             let map = Arc::make_mut(&mut parts[i]);
             match value {
                 Some(v) => map.insert(Key::new(key), v),
-                None => map.remove(&Key::new(key)),
-            };
+                None => {
+                    map.remove(&Key::new(key));
+                }
+            }
         }
         Ok(())
     }

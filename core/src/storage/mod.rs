@@ -20,6 +20,7 @@ pub mod conformance;
 mod journal;
 mod memory;
 mod memory_key;
+mod memory_tree;
 
 pub use journal::{Journal, JournalStorage};
 pub use memory::MemoryStorage;
