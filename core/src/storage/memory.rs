@@ -165,11 +165,14 @@ fn visit(parts: &Parts, range: KeyRange, f: &mut Visitor<'_>) -> Result<()> {
     let Some(span) = Span::of(range) else {
         return Ok(());
     };
+    let mut more = true;
     for map in span.parts(parts) {
-        for (k, v) in span.range(map, true) {
-            if !f(k.bytes(), v)? {
-                return Ok(());
-            }
+        map.visit(&span.start, span.end.as_ref(), &mut |k, v| {
+            more = f(k, v)?;
+            Ok(more)
+        })?;
+        if !more {
+            return Ok(());
         }
     }
     Ok(())

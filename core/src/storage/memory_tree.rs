@@ -8,6 +8,8 @@
 //! split in half.
 
 use super::memory_key::Key;
+use super::Visitor;
+use crate::Result;
 use alloc::vec;
 use alloc::vec::Vec;
 use core::cmp::Ordering;
@@ -99,6 +101,12 @@ impl Tree {
         removed
     }
 
+    /// Calls `f` on the entries from `start` (inclusive) to `end` (exclusive; `None`: to the
+    /// last), in key order, until it returns false.
+    pub fn visit(&self, start: &Key, end: Option<&Key>, f: &mut Visitor<'_>) -> Result<()> {
+        visit(&self.root, Some(start), end, f).map(|_| ())
+    }
+
     /// The entries from `start` (inclusive) to `end` (exclusive; `None`: to the last), in key
     /// order, or in reverse order when `forward` is false.
     pub fn range(&self, start: &Key, end: Option<&Key>, forward: bool) -> Range<'_> {
@@ -135,6 +143,39 @@ impl Tree {
                     return range;
                 }
             }
+        }
+    }
+}
+
+/// Calls `f` on the entries of `node` at or above `start` (`None`: all) and below `end`, in order,
+/// until it returns false; returns false then, or at `end`. Recursive, to the tree's depth: a
+/// visit (every index probe of a query) allocates nothing, where [`Range`] keeps a path.
+fn visit(node: &Node, start: Option<&Key>, end: Option<&Key>, f: &mut Visitor<'_>) -> Result<bool> {
+    match node {
+        Node::Leaf(entries) => {
+            let from = start.map_or(0, |s| entries.partition_point(|e| e.0 < *s));
+            let (to, more) = match end {
+                Some(end) if entries.last().is_some_and(|e| e.0 >= *end) => {
+                    (entries.partition_point(|e| e.0 < *end), false)
+                }
+                _ => (entries.len(), true),
+            };
+            for (k, v) in entries.get(from..to).unwrap_or(&[]) {
+                if !f(k.bytes(), v)? {
+                    return Ok(false);
+                }
+            }
+            Ok(more)
+        }
+        Node::Inner(inner) => {
+            let first = start.map_or(0, |s| inner.child_of(s));
+            for (i, kid) in inner.kids[first..].iter().enumerate() {
+                // Only the first child visited holds keys below `start`.
+                if !visit(kid, start.filter(|_| i == 0), end, f)? {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
         }
     }
 }
@@ -218,7 +259,7 @@ fn moved<T>(v: &mut Vec<T>, at: usize) -> Vec<T> {
 
 /// `binary_search` of `key` in `entries`, trying both ends first: dfdb's ids grow, so a
 /// transaction's new keys mostly sort last and the oldest entities' keys first.
-fn search(entries: &[Entry], key: &Key) -> Result<usize, usize> {
+fn search(entries: &[Entry], key: &Key) -> core::result::Result<usize, usize> {
     let n = entries.len();
     let (Some(first), Some(last)) = (entries.first(), entries.last()) else {
         return Err(0);
@@ -515,12 +556,28 @@ mod tests {
                             .range(&Key::new(s.clone()), e.clone().map(Key::new).as_ref(), forward)
                             .map(|(k, v)| (k.bytes().to_vec(), v.clone()))
                             .collect();
-                        let mut want: Vec<(Vec<u8>, Vec<u8>)> = match e {
+                        let mut want: Vec<(Vec<u8>, Vec<u8>)> = match e.clone() {
                             Some(e) if e <= s => Vec::new(),
-                            Some(e) => m.range(s..e).map(|(k, v)| (k.clone(), v.clone())).collect(),
-                            None => m.range(s..).map(|(k, v)| (k.clone(), v.clone())).collect(),
+                            Some(e) => m.range(s.clone()..e).map(|(k, v)| (k.clone(), v.clone())).collect(),
+                            None => m.range(s.clone()..).map(|(k, v)| (k.clone(), v.clone())).collect(),
                         };
-                        if !forward {
+                        if forward {
+                            // A visit sees the same entries, and stops when told to.
+                            let end = e.clone().map(Key::new);
+                            let mut seen = Vec::new();
+                            t.visit(&Key::new(s.clone()), end.as_ref(), &mut |k, v| {
+                                seen.push((k.to_vec(), v.to_vec()));
+                                Ok(true)
+                            }).map_err(|e| TestCaseError::fail(alloc::format!("{e}")))?;
+                            prop_assert_eq!(&seen, &want);
+                            let mut first = Vec::new();
+                            t.visit(&Key::new(s.clone()), end.as_ref(), &mut |k, _| {
+                                first.push(k.to_vec());
+                                Ok(first.len() < 3)
+                            }).map_err(|e| TestCaseError::fail(alloc::format!("{e}")))?;
+                            let want3: Vec<Vec<u8>> = want.iter().take(3).map(|(k, _)| k.clone()).collect();
+                            prop_assert_eq!(first, want3);
+                        } else {
                             want.reverse();
                         }
                         prop_assert_eq!(got, want);
