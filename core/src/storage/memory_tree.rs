@@ -1,5 +1,5 @@
 //! The sorted map behind [`super::MemoryStorage`]: a B+ tree whose nodes hold up to [`CAP`]
-//! entries (leaves) or children (inner nodes) in arrays searched by binary search.
+//! entries (leaves, in deques) or children (inner nodes, in arrays), searched by binary search.
 //!
 //! It replaced `alloc::collections::BTreeMap`, whose nodes hold 11 keys searched one by one: a
 //! seek into a key space of 100,000 entries compared about forty keys, and most of a transaction's
@@ -10,6 +10,7 @@
 use super::memory_key::Key;
 use super::Visitor;
 use crate::Result;
+use alloc::collections::{vec_deque, VecDeque};
 use alloc::vec;
 use alloc::vec::Vec;
 use core::cmp::Ordering;
@@ -23,6 +24,11 @@ const MIN: usize = CAP / 4;
 
 type Entry = (Key, Vec<u8>);
 
+/// A leaf's entries, in key order. A deque: removing the first entry (a retraction of the oldest
+/// entity's datoms) or adding a last one costs no shift, and any other insertion or removal shifts
+/// the shorter side.
+type Leaf = VecDeque<Entry>;
+
 /// An ordered map from [`Key`] to bytes.
 #[derive(Clone, Default)]
 pub struct Tree {
@@ -32,13 +38,13 @@ pub struct Tree {
 
 #[derive(Clone)]
 enum Node {
-    Leaf(Vec<Entry>),
+    Leaf(Leaf),
     Inner(Inner),
 }
 
 impl Default for Node {
     fn default() -> Self {
-        Node::Leaf(Vec::new())
+        Node::Leaf(Leaf::new())
     }
 }
 
@@ -68,7 +74,10 @@ impl Tree {
             match node {
                 Node::Inner(inner) => node = &inner.kids[inner.child_of(key)],
                 Node::Leaf(entries) => {
-                    return search(entries, key).ok().map(|i| &entries[i].1);
+                    return search(entries, key)
+                        .ok()
+                        .and_then(|i| entries.get(i))
+                        .map(|e| &e.1);
                 }
             }
         }
@@ -112,7 +121,7 @@ impl Tree {
     pub fn range(&self, start: &Key, end: Option<&Key>, forward: bool) -> Range<'_> {
         let mut range = Range {
             path: Vec::new(),
-            entries: &[],
+            entries: vec_deque::Iter::default(),
             far: if forward {
                 end.cloned()
             } else {
@@ -134,12 +143,12 @@ impl Tree {
                     node = &inner.kids[i];
                 }
                 Node::Leaf(entries) => {
-                    let entries = match (forward, end) {
-                        (true, _) => &entries[entries.partition_point(|e| e.0 < *start)..],
-                        (false, Some(end)) => &entries[..entries.partition_point(|e| e.0 < *end)],
-                        (false, None) => entries,
+                    let (from, to) = match (forward, end) {
+                        (true, _) => (entries.partition_point(|e| e.0 < *start), entries.len()),
+                        (false, Some(end)) => (0, entries.partition_point(|e| e.0 < *end)),
+                        (false, None) => (0, entries.len()),
                     };
-                    range.enter(entries);
+                    range.enter(entries, from, to);
                     return range;
                 }
             }
@@ -155,12 +164,12 @@ fn visit(node: &Node, start: Option<&Key>, end: Option<&Key>, f: &mut Visitor<'_
         Node::Leaf(entries) => {
             let from = start.map_or(0, |s| entries.partition_point(|e| e.0 < *s));
             let (to, more) = match end {
-                Some(end) if entries.last().is_some_and(|e| e.0 >= *end) => {
+                Some(end) if entries.back().is_some_and(|e| e.0 >= *end) => {
                     (entries.partition_point(|e| e.0 < *end), false)
                 }
                 _ => (entries.len(), true),
             };
-            for (k, v) in entries.get(from..to).unwrap_or(&[]) {
+            for (k, v) in entries.range(from..to.max(from)) {
                 if !f(k.bytes(), v)? {
                     return Ok(false);
                 }
@@ -259,9 +268,9 @@ fn moved<T>(v: &mut Vec<T>, at: usize) -> Vec<T> {
 
 /// `binary_search` of `key` in `entries`, trying both ends first: dfdb's ids grow, so a
 /// transaction's new keys mostly sort last and the oldest entities' keys first.
-fn search(entries: &[Entry], key: &Key) -> core::result::Result<usize, usize> {
+fn search(entries: &Leaf, key: &Key) -> core::result::Result<usize, usize> {
     let n = entries.len();
-    let (Some(first), Some(last)) = (entries.first(), entries.last()) else {
+    let (Some(first), Some(last)) = (entries.front(), entries.back()) else {
         return Err(0);
     };
     match last.0.cmp(key) {
@@ -272,10 +281,7 @@ fn search(entries: &[Entry], key: &Key) -> core::result::Result<usize, usize> {
     match first.0.cmp(key) {
         Ordering::Greater => Err(0),
         Ordering::Equal => Ok(0),
-        Ordering::Less => match entries[1..n - 1].binary_search_by(|e| e.0.cmp(key)) {
-            Ok(i) => Ok(i + 1),
-            Err(i) => Err(i + 1),
-        },
+        Ordering::Less => entries.binary_search_by(|e| e.0.cmp(key)),
     }
 }
 
@@ -285,7 +291,9 @@ fn insert(node: &mut Node, key: Key, value: Vec<u8>) -> (bool, Option<(Key, Node
     match node {
         Node::Leaf(entries) => match search(entries, &key) {
             Ok(i) => {
-                entries[i].1 = value;
+                if let Some(e) = entries.get_mut(i) {
+                    e.1 = value;
+                }
                 (false, None)
             }
             Err(i) => {
@@ -293,7 +301,8 @@ fn insert(node: &mut Node, key: Key, value: Vec<u8>) -> (bool, Option<(Key, Node
                 if entries.len() <= CAP {
                     return (true, None);
                 }
-                let right = moved(entries, split_point(i, entries.len()));
+                let mut right = Leaf::with_capacity(CAP + 1);
+                right.extend(entries.drain(split_point(i, entries.len())..));
                 let sep = right[0].0.clone();
                 (true, Some((sep, Node::Leaf(right))))
             }
@@ -336,7 +345,7 @@ fn remove(node: &mut Node, key: &Key) -> bool {
 /// being read in each, and what is left to read of that leaf.
 pub struct Range<'a> {
     path: Vec<(&'a Inner, usize)>,
-    entries: &'a [Entry],
+    entries: vec_deque::Iter<'a, Entry>,
     /// The bound in the direction of travel: the end (exclusive) going forward, the start
     /// (inclusive) going backward.
     far: Option<Key>,
@@ -346,22 +355,21 @@ pub struct Range<'a> {
 }
 
 impl<'a> Range<'a> {
-    /// Starts reading `entries`, the part of a leaf on this side of the near bound, cut at the far
-    /// bound if the leaf reaches it. (One comparison per leaf, none per entry.)
-    fn enter(&mut self, entries: &'a [Entry]) {
-        self.entries = entries;
-        let Some(far) = &self.far else {
-            return;
-        };
-        if self.forward {
-            if entries.last().is_some_and(|e| e.0 >= *far) {
-                self.entries = &entries[..entries.partition_point(|e| e.0 < *far)];
+    /// Starts reading `leaf[from..to]`, the part of a leaf on this side of the near bound, cut at
+    /// the far bound if the leaf reaches it. (One comparison per leaf, none per entry.)
+    fn enter(&mut self, leaf: &'a Leaf, mut from: usize, mut to: usize) {
+        if let (Some(far), true) = (&self.far, from < to) {
+            if self.forward {
+                if leaf[to - 1].0 >= *far {
+                    to = leaf.partition_point(|e| e.0 < *far).max(from);
+                    self.last_leaf = true;
+                }
+            } else if leaf[from].0 < *far {
+                from = leaf.partition_point(|e| e.0 < *far).min(to);
                 self.last_leaf = true;
             }
-        } else if entries.first().is_some_and(|e| e.0 < *far) {
-            self.entries = &entries[entries.partition_point(|e| e.0 < *far)..];
-            self.last_leaf = true;
         }
+        self.entries = leaf.range(from..to.max(from));
     }
 
     /// Moves to the next leaf in the direction of travel; false after the last.
@@ -390,7 +398,7 @@ impl<'a> Range<'a> {
                     node = &inner.kids[i];
                 }
                 Node::Leaf(entries) => {
-                    self.enter(entries);
+                    self.enter(entries, 0, entries.len());
                     return true;
                 }
             }
@@ -404,12 +412,11 @@ impl<'a> Iterator for Range<'a> {
     fn next(&mut self) -> Option<Self::Item> {
         loop {
             let taken = if self.forward {
-                self.entries.split_first()
+                self.entries.next()
             } else {
-                self.entries.split_last()
+                self.entries.next_back()
             };
-            if let Some((e, rest)) = taken {
-                self.entries = rest;
+            if let Some(e) = taken {
                 return Some((&e.0, &e.1));
             }
             if self.last_leaf || !self.next_leaf() {
@@ -457,7 +464,7 @@ mod tests {
             match n {
                 Node::Leaf(es) => {
                     leaves.push(depth);
-                    assert!(es.windows(2).all(|w| w[0].0 < w[1].0));
+                    assert!(es.iter().zip(es.iter().skip(1)).all(|(a, b)| a.0 < b.0));
                     assert!(es
                         .iter()
                         .all(|e| lo.is_none_or(|l| e.0 >= *l) && hi.is_none_or(|h| e.0 < *h)));
