@@ -1,5 +1,6 @@
-//! The sorted map behind [`super::MemoryStorage`]: a B+ tree whose nodes hold up to [`CAP`]
-//! entries (leaves, in deques) or children (inner nodes, in arrays), searched by binary search.
+//! The sorted map behind [`super::MemoryStorage`]: a B+ tree whose leaves hold up to
+//! [`LEAF_CAP`] entries (in deques) and inner nodes up to [`INNER_CAP`] children, searched by
+//! binary search.
 //!
 //! It replaced `alloc::collections::BTreeMap`, whose nodes hold 11 keys searched one by one: a
 //! seek into a key space of 100,000 entries compared about forty keys, and most of a transaction's
@@ -17,10 +18,11 @@ use core::cmp::Ordering;
 use core::fmt;
 use core::mem;
 
-/// The most entries a leaf, or children an inner node, holds.
-const CAP: usize = 64;
-/// A node this small after a removal merges with a neighbour, if the two fit in one.
-const MIN: usize = CAP / 4;
+/// The most entries a leaf holds. Small enough that a binary search in a leaf not in cache touches
+/// few lines (a wide leaf slowed pulls of scattered entities), large enough for few splits.
+const LEAF_CAP: usize = 32;
+/// The most children an inner node holds (inner nodes are few, and mostly in cache).
+const INNER_CAP: usize = 64;
 
 type Entry = (Key, Vec<u8>);
 
@@ -163,18 +165,21 @@ fn visit(node: &Node, start: Option<&Key>, end: Option<&Key>, f: &mut Visitor<'_
     match node {
         Node::Leaf(entries) => {
             let from = start.map_or(0, |s| entries.partition_point(|e| e.0 < *s));
-            let (to, more) = match end {
-                Some(end) if entries.back().is_some_and(|e| e.0 >= *end) => {
-                    (entries.partition_point(|e| e.0 < *end), false)
-                }
-                _ => (entries.len(), true),
+            // The end is looked for among the entries read anyway, not by a binary search: a
+            // short read (a pull's entity) of a leaf out of cache then touches only its lines.
+            let whole = match end {
+                Some(end) => entries.back().is_none_or(|e| e.0 < *end),
+                None => true,
             };
-            for (k, v) in entries.range(from..to.max(from)) {
+            for (k, v) in entries.range(from..) {
+                if !whole && end.is_some_and(|end| *k >= *end) {
+                    return Ok(false);
+                }
                 if !f(k.bytes(), v)? {
                     return Ok(false);
                 }
             }
-            Ok(more)
+            Ok(whole)
         }
         Node::Inner(inner) => {
             let first = start.map_or(0, |s| inner.child_of(s));
@@ -190,6 +195,14 @@ fn visit(node: &Node, start: Option<&Key>, end: Option<&Key>, f: &mut Visitor<'_
 }
 
 impl Node {
+    /// The most entries (leaf) or children (inner node) this node holds.
+    fn cap(&self) -> usize {
+        match self {
+            Node::Leaf(_) => LEAF_CAP,
+            Node::Inner(_) => INNER_CAP,
+        }
+    }
+
     fn len(&self) -> usize {
         match self {
             Node::Leaf(entries) => entries.len(),
@@ -212,9 +225,15 @@ impl Node {
 }
 
 impl Inner {
-    /// The child whose span holds `key`.
+    /// The child whose span holds `key`, for a read: a plain binary search (a node out of cache
+    /// costs a line per separator looked at).
     fn child_of(&self, key: &Key) -> usize {
-        // Past the last separator first: appends, the commonest write, end there.
+        self.seps.partition_point(|s| s <= key)
+    }
+
+    /// The child whose span holds `key`, for a write: past the last separator first, where
+    /// appends, the commonest write, end.
+    fn child_for_write(&self, key: &Key) -> usize {
         let n = self.seps.len();
         match self.seps.last() {
             Some(last) if last <= key => n,
@@ -226,7 +245,7 @@ impl Inner {
     /// new node. `inserted` is where the overflowing child went: at the end (appends), this node
     /// stays full.
     fn split(&mut self, inserted: usize) -> (Key, Node) {
-        let at = split_point(inserted, self.kids.len());
+        let at = split_point(inserted, self.kids.len(), INNER_CAP);
         let kids = moved(&mut self.kids, at);
         let seps = moved(&mut self.seps, at);
         // `seps[at - 1]`, now the last one left here, separates the two halves.
@@ -234,14 +253,14 @@ impl Inner {
         (up, Node::Inner(Inner { seps, kids }))
     }
 
-    /// After a removal under `kids[i]`: if that child is small, merges it with a neighbour when
-    /// the two fit in one node (an empty leaf always does).
+    /// After a removal under `kids[i]`: if that child is down to a quarter of its capacity, merges
+    /// it with a neighbour when the two fit in one node (an empty leaf always does).
     fn rebalance(&mut self, i: usize) {
-        if self.kids[i].len() >= MIN || self.kids.len() < 2 {
+        if self.kids[i].len() >= self.kids[i].cap() / 4 || self.kids.len() < 2 {
             return;
         }
         let left = if i + 1 < self.kids.len() { i } else { i - 1 };
-        if self.kids[left].len() + self.kids[left + 1].len() > CAP {
+        if self.kids[left].len() + self.kids[left + 1].len() > self.kids[left].cap() {
             return;
         }
         let right = self.kids.remove(left + 1);
@@ -250,18 +269,19 @@ impl Inner {
     }
 }
 
-/// Where a node of `len` entries that overflowed by an insertion at `inserted` splits.
-fn split_point(inserted: usize, len: usize) -> usize {
+/// Where a node of `len` entries (`cap` at most) that overflowed by an insertion at `inserted`
+/// splits.
+fn split_point(inserted: usize, len: usize, cap: usize) -> usize {
     if inserted + 1 == len {
-        CAP
+        cap
     } else {
         len / 2
     }
 }
 
-/// `v[at..]`, moved into a vector with room for a full node.
+/// `v[at..]`, moved into a vector with room for a full inner node.
 fn moved<T>(v: &mut Vec<T>, at: usize) -> Vec<T> {
-    let mut out = Vec::with_capacity(CAP + 1);
+    let mut out = Vec::with_capacity(INNER_CAP + 1);
     out.extend(v.drain(at..));
     out
 }
@@ -298,24 +318,24 @@ fn insert(node: &mut Node, key: Key, value: Vec<u8>) -> (bool, Option<(Key, Node
             }
             Err(i) => {
                 entries.insert(i, (key, value));
-                if entries.len() <= CAP {
+                if entries.len() <= LEAF_CAP {
                     return (true, None);
                 }
-                let mut right = Leaf::with_capacity(CAP + 1);
-                right.extend(entries.drain(split_point(i, entries.len())..));
+                let mut right = Leaf::with_capacity(LEAF_CAP + 1);
+                right.extend(entries.drain(split_point(i, entries.len(), LEAF_CAP)..));
                 let sep = right[0].0.clone();
                 (true, Some((sep, Node::Leaf(right))))
             }
         },
         Node::Inner(inner) => {
-            let i = inner.child_of(&key);
+            let i = inner.child_for_write(&key);
             let (added, split) = insert(&mut inner.kids[i], key, value);
             let Some((sep, right)) = split else {
                 return (added, None);
             };
             inner.seps.insert(i, sep);
             inner.kids.insert(i + 1, right);
-            let split = (inner.kids.len() > CAP).then(|| inner.split(i + 1));
+            let split = (inner.kids.len() > INNER_CAP).then(|| inner.split(i + 1));
             (added, split)
         }
     }
@@ -331,7 +351,7 @@ fn remove(node: &mut Node, key: &Key) -> bool {
             Err(_) => false,
         },
         Node::Inner(inner) => {
-            let i = inner.child_of(key);
+            let i = inner.child_for_write(key);
             let removed = remove(&mut inner.kids[i], key);
             if removed {
                 inner.rebalance(i);
@@ -460,7 +480,7 @@ mod tests {
             depth: usize,
             leaves: &mut Vec<usize>,
         ) -> usize {
-            assert!(n.len() <= CAP);
+            assert!(n.len() <= n.cap());
             match n {
                 Node::Leaf(es) => {
                     leaves.push(depth);
@@ -500,8 +520,9 @@ mod tests {
         let Node::Inner(root) = &t.root else {
             panic!("50,000 entries in one leaf")
         };
-        // Full leaves: 50,000 / 64 leaves under 13 inner nodes.
-        assert_eq!(root.kids.len(), 13);
+        // Full leaves (appends leave them so), full inner nodes above them.
+        let leaves = (n as usize).div_ceil(LEAF_CAP);
+        assert_eq!(root.kids.len(), leaves.div_ceil(INNER_CAP));
         assert_eq!(t.get(&key(4_321)), Some(&4_321u32.to_le_bytes().to_vec()));
         assert_eq!(t.get(&key(n)), None);
         for i in (0..n).filter(|i| i % 7 != 0) {
