@@ -87,7 +87,7 @@ impl Tree {
 
     /// Sets `key` to `value`.
     pub fn insert(&mut self, key: Key, value: Vec<u8>) {
-        let (added, split) = insert(&mut self.root, key, value);
+        let (added, split) = insert(&mut self.root, key, value, true);
         self.len += usize::from(added);
         if let Some((sep, right)) = split {
             let left = mem::take(&mut self.root);
@@ -183,9 +183,14 @@ fn visit(node: &Node, start: Option<&Key>, end: Option<&Key>, f: &mut Visitor<'_
         }
         Node::Inner(inner) => {
             let first = start.map_or(0, |s| inner.child_of(s));
-            for (i, kid) in inner.kids[first..].iter().enumerate() {
+            for (j, kid) in inner.kids.iter().enumerate().skip(first) {
+                // A child whose keys all lie at or past `end` is not entered: its leaf is likely
+                // out of cache.
+                if j > first && end.is_some_and(|end| inner.seps[j - 1] >= *end) {
+                    return Ok(false);
+                }
                 // Only the first child visited holds keys below `start`.
-                if !visit(kid, start.filter(|_| i == 0), end, f)? {
+                if !visit(kid, start.filter(|_| j == first), end, f)? {
                     return Ok(false);
                 }
             }
@@ -242,10 +247,8 @@ impl Inner {
     }
 
     /// Splits off the upper part into a new node; returns the separator between the two and the
-    /// new node. `inserted` is where the overflowing child went: at the end (appends), this node
-    /// stays full.
-    fn split(&mut self, inserted: usize) -> (Key, Node) {
-        let at = split_point(inserted, self.kids.len(), INNER_CAP);
+    /// new node. `at` is where (see [`split_point`]).
+    fn split(&mut self, at: usize) -> (Key, Node) {
         let kids = moved(&mut self.kids, at);
         let seps = moved(&mut self.seps, at);
         // `seps[at - 1]`, now the last one left here, separates the two halves.
@@ -253,8 +256,9 @@ impl Inner {
         (up, Node::Inner(Inner { seps, kids }))
     }
 
-    /// After a removal under `kids[i]`: if that child is down to a quarter of its capacity, merges
-    /// it with a neighbour when the two fit in one node (an empty leaf always does).
+    /// After a removal under `kids[i]`: if that child holds less than a quarter of its capacity,
+    /// merges it with a neighbour when the two fit in one node. (So an empty leaf always goes,
+    /// unless it is its parent's only child: then it stays, empty, until that parent merges.)
     fn rebalance(&mut self, i: usize) {
         if self.kids[i].len() >= self.kids[i].cap() / 4 || self.kids.len() < 2 {
             return;
@@ -269,13 +273,17 @@ impl Inner {
     }
 }
 
-/// Where a node of `len` entries (`cap` at most) that overflowed by an insertion at `inserted`
-/// splits.
-fn split_point(inserted: usize, len: usize, cap: usize) -> usize {
-    if inserted + 1 == len {
+/// Where a node that overflowed (`cap + 1` entries or children) splits: in half, except for an
+/// append — the new entry or child last in a node that is last in its parent (or the root) — which
+/// leaves the node full and starts the new one with the newcomer alone. Appends in a row, as a new
+/// entity's or transaction's keys come, then fill nodes instead of leaving them half empty. Only
+/// the last child of its parent splits so: a run of keys in descending order, each just above a
+/// full node, would otherwise make a new one-entry node each time.
+fn split_point(inserted: usize, cap: usize, last_in_parent: bool) -> usize {
+    if last_in_parent && inserted == cap {
         cap
     } else {
-        len / 2
+        cap.div_ceil(2)
     }
 }
 
@@ -305,9 +313,14 @@ fn search(entries: &Leaf, key: &Key) -> core::result::Result<usize, usize> {
     }
 }
 
-/// Inserts below `node`; returns whether the key is new, and the node split off if `node`
-/// overflowed.
-fn insert(node: &mut Node, key: Key, value: Vec<u8>) -> (bool, Option<(Key, Node)>) {
+/// Inserts below `node` (the last child of its parent when `last_in_parent`, or the root); returns
+/// whether the key is new, and the node split off if `node` overflowed.
+fn insert(
+    node: &mut Node,
+    key: Key,
+    value: Vec<u8>,
+    last_in_parent: bool,
+) -> (bool, Option<(Key, Node)>) {
     match node {
         Node::Leaf(entries) => match search(entries, &key) {
             Ok(i) => {
@@ -322,20 +335,22 @@ fn insert(node: &mut Node, key: Key, value: Vec<u8>) -> (bool, Option<(Key, Node
                     return (true, None);
                 }
                 let mut right = Leaf::with_capacity(LEAF_CAP + 1);
-                right.extend(entries.drain(split_point(i, entries.len(), LEAF_CAP)..));
+                right.extend(entries.drain(split_point(i, LEAF_CAP, last_in_parent)..));
                 let sep = right[0].0.clone();
                 (true, Some((sep, Node::Leaf(right))))
             }
         },
         Node::Inner(inner) => {
             let i = inner.child_for_write(&key);
-            let (added, split) = insert(&mut inner.kids[i], key, value);
+            let last = i + 1 == inner.kids.len();
+            let (added, split) = insert(&mut inner.kids[i], key, value, last);
             let Some((sep, right)) = split else {
                 return (added, None);
             };
             inner.seps.insert(i, sep);
             inner.kids.insert(i + 1, right);
-            let split = (inner.kids.len() > INNER_CAP).then(|| inner.split(i + 1));
+            let split = (inner.kids.len() > INNER_CAP)
+                .then(|| inner.split(split_point(i + 1, INNER_CAP, last_in_parent)));
             (added, split)
         }
     }
@@ -471,8 +486,8 @@ mod tests {
     }
 
     /// Every leaf at one depth, separators bounding their subtrees, no node over capacity, and
-    /// `len` the number of entries.
-    fn check(t: &Tree) {
+    /// `len` the number of entries. Returns the number of leaves.
+    fn check(t: &Tree) -> usize {
         fn walk(
             n: &Node,
             lo: Option<&Key>,
@@ -506,6 +521,101 @@ mod tests {
         let mut leaves = Vec::new();
         assert_eq!(walk(&t.root, None, None, 0, &mut leaves), t.len());
         assert!(leaves.windows(2).all(|w| w[0] == w[1]));
+        leaves.len()
+    }
+
+    /// Forward and backward scans and a spread of ranges, against `want`.
+    fn agrees(t: &Tree, want: &BTreeMap<Vec<u8>, Vec<u8>>) {
+        let keys: Vec<Vec<u8>> = want.keys().cloned().collect();
+        assert_eq!(all(t, true), keys);
+        assert_eq!(
+            all(t, false),
+            keys.iter().rev().cloned().collect::<Vec<_>>()
+        );
+        for (s, e) in [
+            (0u32, 10_000u32),
+            (77, 78),
+            (5_000, 5_001),
+            (1_234, 19_000),
+            (19_999, 30_000),
+        ] {
+            let (s, e) = (s.to_be_bytes().to_vec(), e.to_be_bytes().to_vec());
+            let range: Vec<Vec<u8>> = want
+                .range(s.clone()..e.clone())
+                .map(|(k, _)| k.clone())
+                .collect();
+            let got: Vec<Vec<u8>> = t
+                .range(&Key::new(s.clone()), Some(&Key::new(e.clone())), false)
+                .map(|(k, _)| k.bytes().to_vec())
+                .collect();
+            assert_eq!(got, range.iter().rev().cloned().collect::<Vec<_>>());
+            let mut seen = Vec::new();
+            t.visit(&Key::new(s), Some(&Key::new(e)), &mut |k, _| {
+                seen.push(k.to_vec());
+                Ok(true)
+            })
+            .expect("visit");
+            assert_eq!(seen, range);
+        }
+    }
+
+    #[test]
+    fn a_descending_run_above_a_full_leaf_splits_it_in_half() {
+        // Leaves full from appends: [0, 1000, …, 31000], [32000, …], ….
+        let mut t = Tree::default();
+        for i in 0..(4 * LEAF_CAP as u32) {
+            t.insert(key(i * 1000), Vec::new());
+        }
+        // Keys between the first leaf's last and the second's first, each lower than the one
+        // before: every one sorts last in the full first leaf.
+        for k in (31_001..32_000).rev() {
+            t.insert(key(k), Vec::new());
+        }
+        let leaves = check(&t);
+        assert!(
+            leaves <= 2 * t.len().div_ceil(LEAF_CAP) + 2,
+            "{leaves} leaves for {} entries",
+            t.len()
+        );
+    }
+
+    #[test]
+    fn removals_merge_inner_nodes_and_reads_still_agree() {
+        let mut t = Tree::default();
+        let mut want = BTreeMap::new();
+        // Three levels of inner nodes: more than 32 × 64 × 64 entries.
+        let n = 140_000u32;
+        for i in 0..n {
+            t.insert(key(i), vec![i as u8]);
+            want.insert(i.to_be_bytes().to_vec(), vec![i as u8]);
+        }
+        let depth = |t: &Tree| {
+            let mut d = 0;
+            let mut node = &t.root;
+            while let Node::Inner(inner) = node {
+                node = &inner.kids[0];
+                d += 1;
+            }
+            d
+        };
+        let before = depth(&t);
+        // Every key but one in twenty leaves, in a scattered order (7919 is prime to 140,000).
+        for i in (0..n).map(|i| (i * 7919) % n).filter(|i| i % 20 != 0) {
+            assert!(t.remove(&key(i)));
+            want.remove(i.to_be_bytes().as_slice());
+        }
+        check(&t);
+        agrees(&t, &want);
+        assert!(
+            depth(&t) < before,
+            "depth {} after removals, {before} before",
+            depth(&t)
+        );
+        for i in (0..n).filter(|i| i % 20 == 0) {
+            assert!(t.remove(&key(i)));
+        }
+        check(&t);
+        assert!(t.is_empty() && all(&t, true).is_empty() && all(&t, false).is_empty());
     }
 
     #[test]
