@@ -165,14 +165,10 @@ fn visit(parts: &Parts, range: KeyRange, f: &mut Visitor<'_>) -> Result<()> {
     let Some(span) = Span::of(range) else {
         return Ok(());
     };
-    let mut more = true;
     for map in span.parts(parts) {
-        map.visit(&span.start, span.end.as_ref(), &mut |k, v| {
-            more = f(k, v)?;
-            Ok(more)
-        })?;
-        if !more {
-            return Ok(());
+        // A visit that stopped at the range's end stopped in the last part the range spans.
+        if !map.visit(&span.start, span.end.as_ref(), f)? {
+            break;
         }
     }
     Ok(())

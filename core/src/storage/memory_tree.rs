@@ -5,8 +5,8 @@
 //! It replaced `alloc::collections::BTreeMap`, whose nodes hold 11 keys searched one by one: a
 //! seek into a key space of 100,000 entries compared about forty keys, and most of a transaction's
 //! writes are the worst case, appends (a new entity's and a new transaction's keys sort last).
-//! Here a seek compares about eighteen, and a leaf filled by appends is left full instead of
-//! split in half.
+//! Here a seek compares about eighteen, and a node that appends fill (at the end of its parent's
+//! span) is left full instead of split in half.
 
 use super::memory_key::Key;
 use super::Visitor;
@@ -113,9 +113,10 @@ impl Tree {
     }
 
     /// Calls `f` on the entries from `start` (inclusive) to `end` (exclusive; `None`: to the
-    /// last), in key order, until it returns false.
-    pub fn visit(&self, start: &Key, end: Option<&Key>, f: &mut Visitor<'_>) -> Result<()> {
-        visit(&self.root, Some(start), end, f).map(|_| ())
+    /// last), in key order, until it returns false. Returns false if the visit stopped there (`f`
+    /// said so, or an entry at or past `end` was met), true if it read to the map's end.
+    pub fn visit(&self, start: &Key, end: Option<&Key>, f: &mut Visitor<'_>) -> Result<bool> {
+        visit(&self.root, Some(start), end, f)
     }
 
     /// The entries from `start` (inclusive) to `end` (exclusive; `None`: to the last), in key
