@@ -158,7 +158,12 @@ function printEdn(a) {
     case 'int': return String(a.v);
     case 'float': return floatEdn(a.v);
     case 'str': return strEdn(a.v);
-    case 'kw': case 'sym': return a.v;
+    case 'kw':
+      // `(keyword "dee1@x.org")` or `(keyword "Ann B")` makes a keyword DataScript prints but no
+      // EDN reader (nor Clojure's) reads back as one: the read that produced it is dropped.
+      if (!/^:[\p{L}.*+!\-_?$%&=<>/][\p{L}\p{N}.*+!\-_?$%&=<>/:#']*$/u.test(a.v)) throw new DsError(`unreadable keyword ${a.v}`);
+      return a.v;
+    case 'sym': return a.v;
     case 'vec': return `[${a.v.map(printEdn).join(' ')}]`;
     case 'list': return `(${a.v.map(printEdn).join(' ')})`;
     case 'set': return `#{${a.v.map(printEdn).join(' ')}}`;
