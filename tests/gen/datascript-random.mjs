@@ -159,9 +159,10 @@ function printEdn(a) {
     case 'float': return floatEdn(a.v);
     case 'str': return strEdn(a.v);
     case 'kw':
-      // `(keyword "dee1@x.org")` or `(keyword "Ann B")` makes a keyword DataScript prints but no
-      // EDN reader (nor Clojure's) reads back as one: the read that produced it is dropped.
-      if (!/^:[\p{L}.*+!\-_?$%&=<>/][\p{L}\p{N}.*+!\-_?$%&=<>/:#']*$/u.test(a.v)) throw new DsError(`unreadable keyword ${a.v}`);
+      // `(keyword "Ann B")` makes a keyword DataScript prints but no EDN reader reads back as
+      // one: the read that produced it is dropped. (dfdb's reader takes `@` after the first
+      // character, as in `:dee1@x.org`, which DataScript also prints.)
+      if (!/^:[\p{L}.*+!\-_?$%&=<>/][\p{L}\p{N}.*+!\-_?$%&=<>/:#'@]*$/u.test(a.v)) throw new DsError(`unreadable keyword ${a.v}`);
       return a.v;
     case 'sym': return a.v;
     case 'vec': return `[${a.v.map(printEdn).join(' ')}]`;

@@ -210,16 +210,18 @@ pub(super) enum Atom {
     RefId(u64),
 }
 
-/// Whether `c` may appear in a symbol or keyword.
+/// Whether `c` may appear in a symbol or keyword. `@` (not first) is beyond the EDN spec: the
+/// printer writes `(keyword "ann@x.org")` as `:ann@x.org`, as DataScript does, and what is
+/// written must read back.
 fn is_name_char(c: char) -> bool {
-    c.is_alphanumeric() || ".*+!-_?$%&=<>/:#'".contains(c)
+    c.is_alphanumeric() || ".*+!-_?$%&=<>/:#'@".contains(c)
 }
 
 /// Whether one part (namespace or name) of a symbol is valid.
 fn valid_part(s: &str) -> bool {
     let mut cs = s.chars();
     let Some(first) = cs.next() else { return false };
-    if first.is_ascii_digit() || matches!(first, ':' | '#' | '\'') {
+    if first.is_ascii_digit() || matches!(first, ':' | '#' | '\'' | '@') {
         return false;
     }
     if matches!(first, '+' | '-' | '.') && cs.next().is_some_and(|c| c.is_ascii_digit()) {

@@ -84,6 +84,9 @@ fn keywords_and_symbols() {
     assert_eq!(r(":/"), Value::kw("/"));
     assert_eq!(r(":db.type/string"), Value::kw("db.type/string"));
     assert_eq!(r(":a-b?"), Value::kw("a-b?"));
+    // What the printer writes for `(keyword "ann@x.org")` reads back.
+    assert_eq!(r(":ann@x.org"), Value::kw("ann@x.org"));
+    assert_eq!(Value::kw("ann@x.org").to_string(), ":ann@x.org");
     for s in [
         "/",
         "?x",
@@ -103,7 +106,7 @@ fn keywords_and_symbols() {
         assert_eq!(r(s), Value::sym(s), "{s}");
     }
     for bad in [
-        ":", "::a", ":a/", ":/a", "a/b/c", "-1a", ".5", "'a", "@a", "a/", "/a", ":1",
+        ":", "::a", ":a/", ":/a", "a/b/c", "-1a", ".5", "'a", "@a", ":@a", "a/", "/a", ":1",
     ] {
         assert_eq!(read(bad).unwrap_err().kind(), ErrorKind::Parse, "{bad}");
     }
