@@ -51,6 +51,7 @@ pub fn system_clock() -> db::Clock {
 /// to `path`) under a [`Database`] that takes transaction instants from [`system_clock`].
 ///
 /// A database written by format version 2 is upgraded in place on open (one atomic write).
+///
 /// Fails with kind `io` when the path is in use (already open in this process or another), when
 /// it holds data of another format version or that is not dfdb's, or when RocksDB fails.
 #[cfg(feature = "rocksdb")]

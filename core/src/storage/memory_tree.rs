@@ -231,15 +231,15 @@ impl Node {
 }
 
 impl Inner {
-    /// The child whose span holds `key`, for a read: a plain binary search (a node out of cache
-    /// costs a line per separator looked at).
+    /// The child whose span holds `key`, for a read or a removal: a plain binary search (a node
+    /// out of cache costs a line per separator looked at).
     fn child_of(&self, key: &Key) -> usize {
         self.seps.partition_point(|s| s <= key)
     }
 
-    /// The child whose span holds `key`, for a write: past the last separator first, where
-    /// appends, the commonest write, end.
-    fn child_for_write(&self, key: &Key) -> usize {
+    /// The child whose span holds `key`, for an insertion: past the last separator first, where
+    /// appends, the commonest insertion, end.
+    fn child_for_insert(&self, key: &Key) -> usize {
         let n = self.seps.len();
         match self.seps.last() {
             Some(last) if last <= key => n,
@@ -342,7 +342,7 @@ fn insert(
             }
         },
         Node::Inner(inner) => {
-            let i = inner.child_for_write(&key);
+            let i = inner.child_for_insert(&key);
             let last = i + 1 == inner.kids.len();
             let (added, split) = insert(&mut inner.kids[i], key, value, last);
             let Some((sep, right)) = split else {
@@ -367,7 +367,7 @@ fn remove(node: &mut Node, key: &Key) -> bool {
             Err(_) => false,
         },
         Node::Inner(inner) => {
-            let i = inner.child_for_write(key);
+            let i = inner.child_of(key);
             let removed = remove(&mut inner.kids[i], key);
             if removed {
                 inner.rebalance(i);

@@ -81,8 +81,8 @@ impl TxReport {
 
     /// Per (entity, attribute, value) change, from [`tx_data`](Self::tx_data): each assertion —
     /// the first one on an (entity, attribute) paired with the last value retracted there, as a
-    /// cardinality-one replacement — then each retraction left unpaired. Built on demand: most callers never ask, and a bulk load's
-    /// report would otherwise hold every datom twice.
+    /// cardinality-one replacement — then each retraction left unpaired. Built on demand: most
+    /// callers never ask, and a bulk load's report would otherwise hold every datom twice.
     ///
     /// ```
     /// use dfdb_core::{Database, Value};
