@@ -47,5 +47,5 @@ pub use edn::{read, read_all, read_with, to_edn, ReadOptions};
 pub use error::{Error, ErrorKind, Result};
 pub use index::{EntityId, Index};
 pub use tx::{Datom, TxInput, TxReport};
-pub use value::{Keyword, Symbol, Uuid, Value};
+pub use value::{Keyword, SortedSet, Symbol, Uuid, Value};
 pub use view::View;

@@ -18,13 +18,16 @@
 //! assert!(Value::Nil < Value::Bool(false));
 //! ```
 
-use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::cmp::Ordering;
 use core::fmt;
 use core::hash::{Hash, Hasher};
+
+mod sorted_set;
+pub use sorted_set::SortedSet;
 
 /// A keyword such as `:person/name` (stored without the colon).
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -178,7 +181,7 @@ pub enum Value {
     /// A list (EDN `( … )`, as in query expressions).
     List(Vec<Value>),
     /// A set.
-    Set(BTreeSet<Value>),
+    Set(SortedSet),
     /// A map (also: map values that `:db/assoc` updates).
     Map(BTreeMap<Value, Value>),
 }
@@ -365,7 +368,7 @@ impl Ord for Value {
             (Bytes(a), Bytes(b)) => a.cmp(b),
             (Ref(a), Ref(b)) => a.cmp(b),
             (Vector(a), Vector(b)) | (List(a), List(b)) => a.cmp(b),
-            (Set(a), Set(b)) => a.iter().cmp(b.iter()),
+            (Set(a), Set(b)) => a.cmp(b),
             (Map(a), Map(b)) => a.iter().cmp(b.iter()),
             (a, b) => a.kind_rank().cmp(&b.kind_rank()),
         }
@@ -507,7 +510,7 @@ mod tests {
             Value::Ref(1),
             Value::Vector(Vec::new()),
             Value::List(Vec::new()),
-            Value::Set(BTreeSet::new()),
+            Value::Set(SortedSet::new()),
             Value::Map(BTreeMap::new()),
         ];
         for w in vals.windows(2) {

@@ -7,7 +7,7 @@
 use dfdb_core::codec::{decode_key, encode_key};
 use dfdb_core::value::Uuid;
 use dfdb_core::Value;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 const GOLDEN: &str = include_str!("golden/codec.txt");
@@ -120,7 +120,7 @@ fn values() -> Vec<(&'static str, Value)> {
         ("[[[[]]]]", v(vec![v(vec![v(vec![v(vec![])])])])),
         ("()", Value::List(vec![])),
         ("(1 2)", Value::List(vec![Value::Int(1), Value::Int(2)])),
-        ("#{}", Value::Set(BTreeSet::new())),
+        ("#{}", Value::Set(dfdb_core::SortedSet::new())),
         (
             "#{1 2}",
             Value::Set([Value::Int(1), Value::Int(2)].into_iter().collect()),

@@ -1058,7 +1058,7 @@ impl Naive {
                     )
                 })
                 .collect();
-            return Value::Set(tuples);
+            return Value::Set(tuples.into());
         }
         // Distinct bindings of the find and :with variables, grouped by the plain find variables.
         let mut vars: BTreeSet<String> = q.with.iter().cloned().collect();
@@ -1099,7 +1099,7 @@ impl Naive {
                 .collect();
             out.insert(Value::Vector(tuple));
         }
-        Value::Set(out)
+        Value::Set(out.into())
     }
 }
 

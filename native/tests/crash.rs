@@ -63,7 +63,7 @@ fn verify(db: &Database) -> BTreeSet<i64> {
             Some(n),
             "entity {e}: {m:?}"
         );
-        let tags: BTreeSet<Value> = (0..3).map(|i| Value::str(&format!("{n}-{i}"))).collect();
+        let tags: dfdb_core::SortedSet = (0..3).map(|i| Value::str(&format!("{n}-{i}"))).collect();
         assert_eq!(
             m.get(&Value::kw("crash/tags")),
             Some(&Value::Set(tags)),

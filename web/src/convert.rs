@@ -30,7 +30,7 @@
 
 use dfdb_core::{edn, Error, Keyword, Value};
 use js_sys::{Array, BigInt, Date, Object, Reflect, Uint8Array};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -373,21 +373,19 @@ fn from_js_at(v: &JsValue, opts: FromJs, depth: usize) -> Result<Value, Error> {
         return Ok(Value::Bytes(Arc::from(bytes.to_vec())));
     }
     if let Some(set) = v.dyn_ref::<js_sys::Set>() {
-        let mut out = BTreeSet::new();
+        let mut out = Vec::new();
         let mut err = None;
         set.for_each(&mut |x, _, _| {
             if err.is_none() {
                 match from_js_at(&x, opts, next) {
-                    Ok(x) => {
-                        out.insert(x);
-                    }
+                    Ok(x) => out.push(x),
                     Err(e) => err = Some(e),
                 }
             }
         });
         return match err {
             Some(e) => Err(e),
-            None => Ok(Value::Set(out)),
+            None => Ok(Value::Set(out.into_iter().collect())),
         };
     }
     if let Some(map) = v.dyn_ref::<js_sys::Map>() {

@@ -15,9 +15,9 @@
 //! | `0x10` | map | varint entry count, key, value, … (keys ascending) |
 
 use super::{malformed, too_deep, Reader, MAX_DEPTH};
-use crate::value::{Keyword, Symbol, Uuid, CANONICAL_NAN_BITS};
+use crate::value::{Keyword, SortedSet, Symbol, Uuid, CANONICAL_NAN_BITS};
 use crate::{Result, Value};
-use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -221,15 +221,15 @@ fn collection(tag: u8, r: &mut Reader<'_>, depth: usize) -> Result<Value> {
             })
         }
         SET => {
-            let mut items = BTreeSet::new();
+            let mut items: Vec<Value> = Vec::new();
             for _ in 0..n {
                 let item = decode(r, depth)?;
                 if items.last().is_some_and(|last| *last >= item) {
                     return Err(malformed("set elements not strictly ascending"));
                 }
-                items.insert(item);
+                items.push(item);
             }
-            Ok(Value::Set(items))
+            Ok(Value::Set(SortedSet::from_sorted_unique(items)))
         }
         _ => {
             let mut entries = BTreeMap::new();
@@ -273,7 +273,7 @@ mod tests {
             Value::Float(-0.0),
             Value::float(f64::NAN),
             Value::Char('\u{10FFFF}'),
-            Value::Vector(vec![Value::Set(BTreeSet::new()), Value::Nil]),
+            Value::Vector(vec![Value::Set(SortedSet::new()), Value::Nil]),
             Value::Map([(Value::kw("a"), Value::Int(1))].into_iter().collect()),
         ] {
             let e = enc(&v);

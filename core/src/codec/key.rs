@@ -4,7 +4,7 @@ use super::{malformed, number, too_deep, Reader, MAX_DEPTH};
 use crate::value::{Keyword, Symbol, Uuid};
 use crate::{Result, Value};
 use alloc::borrow::Cow;
-use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
@@ -149,7 +149,7 @@ fn collection(tag: u8, r: &mut Reader<'_>, depth: usize) -> Result<Value> {
             })
         }
         TAG_SET => {
-            let mut items = BTreeSet::new();
+            let mut items: Vec<Value> = Vec::new();
             let mut prev: &[u8] = &[];
             while !at_end(r) {
                 let start = r.rest();
@@ -160,9 +160,10 @@ fn collection(tag: u8, r: &mut Reader<'_>, depth: usize) -> Result<Value> {
                     return Err(malformed("set elements not strictly ascending"));
                 }
                 prev = enc;
-                items.insert(item);
+                items.push(item);
             }
-            Ok(Value::Set(items))
+            // Byte order is value order, so this finds them sorted (one pass).
+            Ok(Value::Set(items.into_iter().collect()))
         }
         _ => {
             let mut entries = BTreeMap::new();

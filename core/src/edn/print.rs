@@ -1,6 +1,6 @@
 //! The EDN printer: `Display` for [`Value`], iterative so deep values cannot overflow the stack.
 
-use alloc::collections::{btree_map, btree_set};
+use alloc::collections::btree_map;
 use alloc::vec::Vec;
 use core::fmt::{self, Write};
 use core::slice;
@@ -10,8 +10,8 @@ use crate::Value;
 
 /// The items of a collection still to print.
 enum Items<'a> {
+    /// A vector's, list's or set's elements.
     Seq(slice::Iter<'a, Value>),
-    Set(btree_set::Iter<'a, Value>),
     /// Map entries, and the value of the entry whose key was just printed.
     Map(btree_map::Iter<'a, Value, Value>, Option<&'a Value>),
 }
@@ -29,7 +29,6 @@ impl<'a> Frame<'a> {
         let sep = if self.first { "" } else { " " };
         let out = match &mut self.items {
             Items::Seq(it) => it.next().map(|v| (v, sep)),
-            Items::Set(it) => it.next().map(|v| (v, sep)),
             Items::Map(it, pending) => match pending.take() {
                 Some(v) => Some((v, " ")),
                 None => it.next().map(|(k, v)| {
@@ -72,7 +71,7 @@ fn open<'a>(v: &'a Value, f: &mut fmt::Formatter<'_>) -> Result<Option<Frame<'a>
     let (open, items, close) = match v {
         Value::Vector(xs) => ("[", Items::Seq(xs.iter()), "]"),
         Value::List(xs) => ("(", Items::Seq(xs.iter()), ")"),
-        Value::Set(xs) => ("#{", Items::Set(xs.iter()), "}"),
+        Value::Set(xs) => ("#{", Items::Seq(xs.iter()), "}"),
         Value::Map(m) => ("{", Items::Map(m.iter(), None), "}"),
         atom => {
             write_atom(atom, f)?;

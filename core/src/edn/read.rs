@@ -245,7 +245,7 @@ impl<'a> Reader<'a> {
                     match items {
                         Items::List(v) => Value::List(v),
                         Items::Vector(v) => Value::Vector(v),
-                        Items::Set(s) => Value::Set(s),
+                        Items::Set(s) => Value::Set(s.into()),
                         Items::Map(mut m, None, order) if self.ordered_maps => {
                             let mut items = Vec::with_capacity(1 + 2 * order.len());
                             items.push(Value::sym(super::ORDERED_MAP));

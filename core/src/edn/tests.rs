@@ -1,4 +1,4 @@
-use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::collections::BTreeMap;
 use alloc::string::{String, ToString};
 use alloc::sync::Arc;
 use alloc::vec;
@@ -8,7 +8,7 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::testing::readable::arb_value;
-use crate::value::Uuid;
+use crate::value::{SortedSet, Uuid};
 use crate::ErrorKind;
 
 fn r(s: &str) -> Value {
@@ -175,7 +175,7 @@ fn collections() {
     assert_eq!(r("()"), Value::List(vec![]));
     assert_eq!(r("[]"), Value::Vector(vec![]));
     assert_eq!(r("{}"), Value::Map(BTreeMap::new()));
-    assert_eq!(r("#{}"), Value::Set(BTreeSet::new()));
+    assert_eq!(r("#{}"), Value::Set(SortedSet::new()));
     assert_eq!(
         r("(a 1)"),
         Value::List(vec![Value::sym("a"), Value::Int(1)])

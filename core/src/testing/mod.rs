@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use crate::Value;
-use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec;
@@ -136,8 +136,7 @@ pub fn arb_value() -> impl Strategy<Value = Value> {
         prop_oneof![
             vec_of(inner.clone(), 0..4).prop_map(Value::Vector),
             vec_of(inner.clone(), 0..4).prop_map(Value::List),
-            vec_of(inner.clone(), 0..4)
-                .prop_map(|v| Value::Set(v.into_iter().collect::<BTreeSet<_>>())),
+            vec_of(inner.clone(), 0..4).prop_map(|v| Value::Set(v.into_iter().collect())),
             vec_of((inner.clone(), inner), 0..4)
                 .prop_map(|v| Value::Map(v.into_iter().collect::<BTreeMap<_, _>>())),
         ]

@@ -108,7 +108,7 @@ pub fn arb_value() -> impl Strategy<Value = Value> {
         prop_oneof![
             vec(inner.clone(), 0..6).prop_map(Value::Vector),
             vec(inner.clone(), 0..6).prop_map(Value::List),
-            btree_set(inner.clone(), 0..6).prop_map(Value::Set),
+            btree_set(inner.clone(), 0..6).prop_map(|s| Value::Set(s.into())),
             btree_map(inner.clone(), inner, 0..6).prop_map(Value::Map),
         ]
     })
