@@ -9,7 +9,7 @@ use crate::index::{
     RawDatom,
 };
 use crate::schema::{AttrId, Schema};
-use crate::storage::{Direction, KeyRange, ReadStorage, Visitor};
+use crate::storage::{Cursor, Direction, KeyRange, ReadStorage, Visitor};
 use crate::{Keyword, Result, Value};
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
@@ -234,16 +234,17 @@ impl<'a> View<'a> {
     /// one with [`current_except`](Self::current_except), the entries of that transaction are
     /// left out (the reader adds the [`restored`](Self::restored) datoms).
     pub fn visit_current(&self, range: KeyRange, f: &mut Visitor<'_>) -> Result<()> {
-        match self.current_except() {
-            None => self.store.visit(range, f),
-            // Every current key ends with its transaction: no decoding to tell.
-            Some(t) => self.store.visit(range, &mut |k, v| {
-                if id_at(k, k.len().saturating_sub(8))? == t {
-                    Ok(true)
-                } else {
-                    f(k, v)
-                }
-            }),
+        skipping(self.current_except(), range, f, |r, g| {
+            self.store.visit(r, g)
+        })
+    }
+
+    /// A cursor for many [`visit_current`](Self::visit_current)s in a row: for a reader probing
+    /// the index once per row, rows in key order (see [`Cursor`]).
+    pub fn current_cursor(&self) -> CurrentCursor<'a> {
+        CurrentCursor {
+            cursor: self.store.cursor(),
+            except: self.current_except(),
         }
     }
 
@@ -460,5 +461,39 @@ impl<'a> View<'a> {
             return Ok(out);
         }
         self.datoms(Some(e), a, None)?.collect()
+    }
+}
+
+/// Visits of a view's current indexes, one after the other ([`View::current_cursor`]).
+pub struct CurrentCursor<'a> {
+    cursor: Box<dyn Cursor + 'a>,
+    except: Option<EntityId>,
+}
+
+impl CurrentCursor<'_> {
+    /// As [`View::visit_current`].
+    pub fn visit_current(&mut self, range: KeyRange, f: &mut Visitor<'_>) -> Result<()> {
+        let cursor = &mut self.cursor;
+        skipping(self.except, range, f, |r, g| cursor.visit(r, g))
+    }
+}
+
+/// Visits `range` through `visit`, lending `f` every entry but those of transaction `except`.
+fn skipping(
+    except: Option<EntityId>,
+    range: KeyRange,
+    f: &mut Visitor<'_>,
+    visit: impl FnOnce(KeyRange, &mut Visitor<'_>) -> Result<()>,
+) -> Result<()> {
+    match except {
+        None => visit(range, f),
+        // Every current key ends with its transaction: no decoding to tell.
+        Some(t) => visit(range, &mut |k, v| {
+            if id_at(k, k.len().saturating_sub(8))? == t {
+                Ok(true)
+            } else {
+                f(k, v)
+            }
+        }),
     }
 }

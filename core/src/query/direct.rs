@@ -99,6 +99,8 @@ pub fn eval(
         return Ok(None);
     }
     let mut out = Vec::new();
+    // Rows often come in entity order: each probe starts from where the last one ended.
+    let mut cursor = view.current_cursor();
     for row in &rel.rows {
         let v = bound(v_slot, row);
         let tx = bound(tx_slot, row);
@@ -139,7 +141,7 @@ pub fn eval(
                 out.extend(extend_row(row, &const_attr_row(de, dv, dtx), fresh, width));
             }
         };
-        view.visit_current(keys, &mut |k, _| {
+        cursor.visit_current(keys, &mut |k, _| {
             let (de, dv, dtx) = match (known, index, e, &v) {
                 (true, Index::Eavt, Some(e), Some(v)) => (e, v.clone(), id_at(k, tail)?),
                 (true, Index::Avet, _, Some(v)) => {

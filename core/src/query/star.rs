@@ -127,6 +127,8 @@ pub fn eval(ctx: &mut Ctx<'_>, patterns: &[&Pattern], rel: Rel) -> Result<Rel> {
         return Ok(rel);
     };
     let mut rows = Vec::new();
+    // Rows usually come in entity order: each seek starts from where the last one ended.
+    let mut cursor = view.current_cursor();
     for row in &rel.rows {
         let Some(e) = row
             .get(col)
@@ -142,7 +144,7 @@ pub fn eval(ctx: &mut Ctx<'_>, patterns: &[&Pattern], rel: Rel) -> Result<Rel> {
             end: into_successor(Prefix::new(space::EAVT).e(e).a(hi).bytes()),
         };
         let mut read = 0;
-        view.visit_current(range, &mut |k, _| {
+        cursor.visit_current(range, &mut |k, _| {
             let (a, _) = get_u32(k.get(ATTR_AT..).unwrap_or(&[]))?;
             if !members.iter().any(|m| m.attr == a) {
                 return Ok(true);

@@ -46,6 +46,7 @@ macro_rules! storage_conformance_tests {
             compact_keeps_data,
             close_is_idempotent_and_final,
             model_based_random_operations,
+            cursor_visits_agree_with_visits,
         );
     };
     (@tests $make:expr; $($name:ident,)*) => {
@@ -410,11 +411,99 @@ pub fn close_is_idempotent_and_final<S: Storage>(make: impl Fn() -> S) {
     );
     assert_eq!(s.snapshot().err().unwrap().kind(), ErrorKind::Closed);
     assert_eq!(s.compact().unwrap_err().kind(), ErrorKind::Closed);
+    assert_eq!(
+        s.cursor()
+            .visit(KeyRange::all(), &mut |_, _| Ok(true))
+            .unwrap_err()
+            .kind(),
+        ErrorKind::Closed
+    );
     s.close().unwrap();
     // A snapshot taken before close either still reads its state or fails with kind `closed`.
     match snap.get(b"a") {
         Ok(v) => assert_eq!(v, Some(b"a!".to_vec())),
         Err(e) => assert_eq!(e.kind(), ErrorKind::Closed),
+    }
+}
+
+/// A cursor's visits (mostly ascending, as a query's probes per row are, some jumping back, some
+/// across leading bytes, some stopped early) lend what plain visits and the model do, on the
+/// store and on a snapshot of it taken before later writes.
+pub fn cursor_visits_agree_with_visits<S: Storage>(make: impl Fn() -> S) {
+    let mut s = make();
+    let mut model = Model::new();
+    // Thousands of keys under a few leading bytes: deep enough for any tree to have levels.
+    let mut b = WriteBatch::new();
+    for lead in [1u8, 2, 3, 0xff] {
+        for i in (0u16..3000).filter(|i| i % 7 != 3) {
+            let k = [&[lead][..], &i.to_be_bytes()].concat();
+            model.insert(k.clone(), i.to_le_bytes().to_vec());
+            b.put(k, i.to_le_bytes().to_vec());
+        }
+    }
+    s.write(b).unwrap();
+    let snap = s.snapshot().unwrap();
+    let before = model.clone();
+    let mut b = WriteBatch::new();
+    for i in (0u16..3000).step_by(5) {
+        let k = [&[2u8][..], &i.to_be_bytes()].concat();
+        model.remove(&k);
+        b.delete(k);
+    }
+    s.write(b).unwrap();
+    let key = |x: u32| -> Vec<u8> {
+        let [_, lead, hi, lo] = x.to_be_bytes();
+        vec![lead, hi, lo]
+    };
+    // A fixed pseudo-random walk over the key space (xorshift), so failures repeat.
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for (reader, m) in [(&s as &dyn ReadStorage, &model), (snap.as_ref(), &before)] {
+        let mut cursor = reader.cursor();
+        let mut at = 0x01_0000u32;
+        for _ in 0..600 {
+            let r = next();
+            at = match r % 10 {
+                // Now and then anywhere (under another leading byte, or backwards).
+                0 => {
+                    (u32::from([1u8, 2, 3, 0xff][(r >> 8) as usize % 4]) << 16)
+                        | ((r >> 16) as u32 % 3100)
+                }
+                _ => at + (r >> 8) as u32 % 40,
+            };
+            let range = match (r >> 40) % 6 {
+                0 => KeyRange::prefix(&key(at)[..2]),
+                1 => KeyRange {
+                    start: key(at),
+                    end: None,
+                },
+                // Across leading bytes.
+                2 => KeyRange::between(&key(at), &key(at + 0x1_0100)),
+                3 => KeyRange::between(&key(at), &key(at)),
+                _ => KeyRange::between(&key(at), &key(at + 1 + (r >> 48) as u32 % 9)),
+            };
+            let stop = [usize::MAX, 0, 3][(r >> 56) as usize % 3];
+            let mut seen = Vec::new();
+            cursor
+                .visit(range.clone(), &mut |k, v| {
+                    assert!(seen.len() <= stop, "visit went on after being told to stop");
+                    seen.push((k.to_vec(), v.to_vec()));
+                    Ok(seen.len() <= stop)
+                })
+                .unwrap();
+            let want = model_scan(m, &range, false);
+            let n = want.len().min(stop.saturating_add(1));
+            assert_eq!(
+                &seen[..],
+                &want[..n],
+                "cursor visit {range:?}, stop after {stop}"
+            );
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 //! Node.js) after each transaction; benchmarks capture the exact key/value work of a workload.
 
 use super::{
-    BatchOp, Direction, EntryIter, KeyRange, MemoryStorage, ReadStorage, Storage, Visitor,
+    BatchOp, Cursor, Direction, EntryIter, KeyRange, MemoryStorage, ReadStorage, Storage, Visitor,
     WriteBatch,
 };
 use crate::Result;
@@ -47,6 +47,10 @@ impl ReadStorage for JournalStorage {
 
     fn visit(&self, range: KeyRange, f: &mut Visitor<'_>) -> Result<()> {
         self.inner.visit(range, f)
+    }
+
+    fn cursor(&self) -> Box<dyn Cursor + '_> {
+        self.inner.cursor()
     }
 }
 

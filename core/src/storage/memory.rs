@@ -9,8 +9,10 @@
 //! thousands — and a snapshot's first write copied them all.
 
 use super::memory_key::Key;
-use super::memory_tree::Tree;
-use super::{BatchOp, Direction, EntryIter, KeyRange, ReadStorage, Storage, Visitor, WriteBatch};
+use super::memory_tree::{Finger, Tree};
+use super::{
+    BatchOp, Cursor, Direction, EntryIter, KeyRange, ReadStorage, Storage, Visitor, WriteBatch,
+};
 use crate::{Error, Result};
 use alloc::boxed::Box;
 use alloc::string::String;
@@ -162,9 +164,13 @@ fn scan(parts: &Parts, range: KeyRange, direction: Direction) -> EntryIter<'_> {
 }
 
 fn visit(parts: &Parts, range: KeyRange, f: &mut Visitor<'_>) -> Result<()> {
-    let Some(span) = Span::of(range) else {
-        return Ok(());
-    };
+    match Span::of(range) {
+        Some(span) => visit_span(parts, &span, f),
+        None => Ok(()),
+    }
+}
+
+fn visit_span(parts: &Parts, span: &Span, f: &mut Visitor<'_>) -> Result<()> {
     for map in span.parts(parts) {
         // A visit that stopped at the range's end stopped in the last part the range spans.
         if !map.visit(&span.start, span.end.as_ref(), f)? {
@@ -172,6 +178,41 @@ fn visit(parts: &Parts, range: KeyRange, f: &mut Visitor<'_>) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The memory storage's [`Cursor`]: a range within one part is visited from a [`Finger`] kept
+/// in that part's tree.
+struct PartCursor<'s> {
+    parts: &'s Parts,
+    /// The part the finger is in, and the finger.
+    finger: Option<(usize, Finger<'s>)>,
+}
+
+impl Cursor for PartCursor<'_> {
+    fn visit(&mut self, range: KeyRange, f: &mut Visitor<'_>) -> Result<()> {
+        let Some(span) = Span::of(range) else {
+            return Ok(());
+        };
+        let [map] = span.parts(self.parts) else {
+            // No part, or several: rare (a range across key spaces); no finger for those.
+            return visit_span(self.parts, &span, f);
+        };
+        let finger = match &mut self.finger {
+            Some((part, finger)) if *part == span.first => finger,
+            slot => &mut slot.insert((span.first, Finger::default())).1,
+        };
+        map.visit_near(finger, &span.start, span.end.as_ref(), f)?;
+        Ok(())
+    }
+}
+
+/// The cursor of a closed store: every visit fails, as the store's own do.
+struct Closed;
+
+impl Cursor for Closed {
+    fn visit(&mut self, _: KeyRange, _: &mut Visitor<'_>) -> Result<()> {
+        Err(closed())
+    }
 }
 
 impl ReadStorage for MemoryStorage {
@@ -186,6 +227,17 @@ impl ReadStorage for MemoryStorage {
     fn visit(&self, range: KeyRange, f: &mut Visitor<'_>) -> Result<()> {
         visit(self.open()?, range, f)
     }
+
+    fn cursor(&self) -> Box<dyn Cursor + '_> {
+        match self.open() {
+            Ok(parts) => Box::new(PartCursor {
+                parts,
+                finger: None,
+            }),
+            // Closed: the plain visits say so.
+            Err(_) => Box::new(Closed),
+        }
+    }
 }
 
 impl ReadStorage for MemorySnapshot {
@@ -199,6 +251,13 @@ impl ReadStorage for MemorySnapshot {
 
     fn visit(&self, range: KeyRange, f: &mut Visitor<'_>) -> Result<()> {
         visit(&self.parts, range, f)
+    }
+
+    fn cursor(&self) -> Box<dyn Cursor + '_> {
+        Box::new(PartCursor {
+            parts: &self.parts,
+            finger: None,
+        })
     }
 }
 

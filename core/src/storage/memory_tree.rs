@@ -8,6 +8,10 @@
 //! Here a seek compares about eighteen, and a node that appends fill (at the end of its parent's
 //! span) is left full instead of split in half.
 
+mod finger;
+
+pub use finger::Finger;
+
 use super::memory_key::Key;
 use super::Visitor;
 use crate::Result;
@@ -114,9 +118,9 @@ impl Tree {
 
     /// Calls `f` on the entries from `start` (inclusive) to `end` (exclusive; `None`: to the
     /// last), in key order, until it returns false. Returns false if the visit stopped there (`f`
-    /// said so, or an entry at or past `end` was met), true if it read to the map's end.
+    /// said so, or the end was reached), true if it read to the map's end.
     pub fn visit(&self, start: &Key, end: Option<&Key>, f: &mut Visitor<'_>) -> Result<bool> {
-        visit(&self.root, Some(start), end, f)
+        visit(&self.root, Some(start), end, None, f)
     }
 
     /// The entries from `start` (inclusive) to `end` (exclusive; `None`: to the last), in key
@@ -160,18 +164,24 @@ impl Tree {
 }
 
 /// Calls `f` on the entries of `node` at or above `start` (`None`: all) and below `end`, in order,
-/// until it returns false; returns false then, or at `end`. Recursive, to the tree's depth: a
-/// visit (every index probe of a query) allocates nothing, where [`Range`] keeps a path.
-fn visit(node: &Node, start: Option<&Key>, end: Option<&Key>, f: &mut Visitor<'_>) -> Result<bool> {
+/// until it returns false; returns false then, or at `end`. `hi` bounds the node's keys from
+/// above (`None`: unbounded). Recursive, to the tree's depth: a visit (every index probe of a
+/// query) allocates nothing, where [`Range`] keeps a path.
+fn visit(
+    node: &Node,
+    start: Option<&Key>,
+    end: Option<&Key>,
+    hi: Option<&Key>,
+    f: &mut Visitor<'_>,
+) -> Result<bool> {
     match node {
         Node::Leaf(entries) => {
             let from = start.map_or(0, |s| entries.partition_point(|e| e.0 < *s));
-            // The end is looked for among the entries read anyway, not by a binary search: a
-            // short read (a pull's entity) of a leaf out of cache then touches only its lines.
-            let whole = match end {
-                Some(end) => entries.back().is_none_or(|e| e.0 < *end),
-                None => true,
-            };
+            // A leaf whose span lies below the end is read whole; otherwise the end is looked
+            // for among the entries read, not by a binary search (nor by a look at the last
+            // entry): a short read (a pull's entity) of a leaf out of cache then touches only
+            // its lines.
+            let whole = end.is_none_or(|end| hi.is_some_and(|hi| hi <= end));
             for (k, v) in entries.range(from..) {
                 if !whole && end.is_some_and(|end| *k >= *end) {
                     return Ok(false);
@@ -180,7 +190,11 @@ fn visit(node: &Node, start: Option<&Key>, end: Option<&Key>, f: &mut Visitor<'_
                     return Ok(false);
                 }
             }
-            Ok(whole)
+            // Read to the leaf's end: later leaves hold keys at or above `hi`.
+            Ok(match (end, hi) {
+                (Some(end), Some(hi)) => hi < end,
+                _ => true,
+            })
         }
         Node::Inner(inner) => {
             let first = start.map_or(0, |s| inner.child_of(s));
@@ -191,7 +205,8 @@ fn visit(node: &Node, start: Option<&Key>, end: Option<&Key>, f: &mut Visitor<'_
                     return Ok(false);
                 }
                 // Only the first child visited holds keys below `start`.
-                if !visit(kid, start.filter(|_| j == first), end, f)? {
+                let kid_hi = inner.seps.get(j).or(hi);
+                if !visit(kid, start.filter(|_| j == first), end, kid_hi, f)? {
                     return Ok(false);
                 }
             }
@@ -704,11 +719,17 @@ mod tests {
                             // A visit sees the same entries, and stops when told to.
                             let end = e.clone().map(Key::new);
                             let mut seen = Vec::new();
-                            t.visit(&Key::new(s.clone()), end.as_ref(), &mut |k, v| {
+                            let to_the_end = t.visit(&Key::new(s.clone()), end.as_ref(), &mut |k, v| {
                                 seen.push((k.to_vec(), v.to_vec()));
                                 Ok(true)
                             }).map_err(|e| TestCaseError::fail(alloc::format!("{e}")))?;
                             prop_assert_eq!(&seen, &want);
+                            // It says it read to the map's end only if nothing from the start on
+                            // lies past the end, and always when there is no end.
+                            if to_the_end {
+                                prop_assert!(e.as_ref().is_none_or(|e| m.range(s.clone()..).all(|(k, _)| k < e)));
+                            }
+                            prop_assert!(to_the_end || e.is_some());
                             let mut first = Vec::new();
                             t.visit(&Key::new(s.clone()), end.as_ref(), &mut |k, _| {
                                 first.push(k.to_vec());

@@ -182,6 +182,29 @@ pub trait ReadStorage {
         }
         Ok(())
     }
+
+    /// A cursor for a run of visits (see [`Cursor`]). The provided one makes each visit a
+    /// [`visit`](Self::visit).
+    fn cursor(&self) -> Box<dyn Cursor + '_> {
+        Box::new(Visits(self))
+    }
+}
+
+/// Visits of one store, for a reader that probes many ranges one after the other, mostly near
+/// each other and in ascending order (a query's probe per row, rows in entity order). A store may
+/// start each visit from where the last one ended instead of from the top of its index.
+pub trait Cursor {
+    /// As [`ReadStorage::visit`].
+    fn visit(&mut self, range: KeyRange, f: &mut Visitor<'_>) -> Result<()>;
+}
+
+/// The provided [`Cursor`]: plain visits.
+struct Visits<'a, S: ?Sized>(&'a S);
+
+impl<S: ReadStorage + ?Sized> Cursor for Visits<'_, S> {
+    fn visit(&mut self, range: KeyRange, f: &mut Visitor<'_>) -> Result<()> {
+        self.0.visit(range, f)
+    }
 }
 
 /// An ordered key/value store. See the module docs for the contract.
