@@ -147,33 +147,39 @@ pub fn ref_target(v: &Value) -> Option<EntityId> {
 /// The key of `d` in current-state index `index`.
 pub fn current_key(index: Index, d: &RawDatom) -> Result<Vec<u8>> {
     let mut k = Vec::with_capacity(32);
+    write_current_key(index, d, &mut k)?;
+    Ok(k)
+}
+
+/// [`current_key`], appended to `k` (a write batch's buffer).
+pub fn write_current_key(index: Index, d: &RawDatom, k: &mut Vec<u8>) -> Result<()> {
     k.push(index.space());
     match index {
         Index::Eavt => {
-            put_u64(d.e, &mut k);
-            put_u32(d.a, &mut k);
-            encode_key(&d.v, &mut k);
+            put_u64(d.e, k);
+            put_u32(d.a, k);
+            encode_key(&d.v, k);
         }
         Index::Aevt => {
-            put_u32(d.a, &mut k);
-            put_u64(d.e, &mut k);
-            encode_key(&d.v, &mut k);
+            put_u32(d.a, k);
+            put_u64(d.e, k);
+            encode_key(&d.v, k);
         }
         Index::Avet => {
-            put_u32(d.a, &mut k);
-            encode_key(&d.v, &mut k);
-            put_u64(d.e, &mut k);
+            put_u32(d.a, k);
+            encode_key(&d.v, k);
+            put_u64(d.e, k);
         }
         Index::Vaet => {
             let target = ref_target(&d.v)
                 .ok_or_else(|| err!(Type, "ref value {:?} is not an entity id", d.v))?;
-            put_u64(target, &mut k);
-            put_u32(d.a, &mut k);
-            put_u64(d.e, &mut k);
+            put_u64(target, k);
+            put_u32(d.a, k);
+            put_u64(d.e, k);
         }
     }
-    put_u64(d.tx, &mut k);
-    Ok(k)
+    put_u64(d.tx, k);
+    Ok(())
 }
 
 /// The id (an entity or a transaction) stored big-endian at byte `at` of `key`: for readers that
@@ -233,18 +239,23 @@ pub fn decode_current(index: Index, key: &[u8]) -> Result<RawDatom> {
 /// asserted it. The entry's value is a [`history_value`].
 pub fn history_key(entity_first: bool, d: &RawDatom) -> Vec<u8> {
     let mut k = Vec::with_capacity(40);
+    write_history_key(entity_first, d, &mut k);
+    k
+}
+
+/// [`history_key`], appended to `k` (a write batch's buffer).
+pub fn write_history_key(entity_first: bool, d: &RawDatom, k: &mut Vec<u8>) {
     if entity_first {
         k.push(space::HEAVT);
-        put_u64(d.e, &mut k);
-        put_u32(d.a, &mut k);
+        put_u64(d.e, k);
+        put_u32(d.a, k);
     } else {
         k.push(space::HAEVT);
-        put_u32(d.a, &mut k);
-        put_u64(d.e, &mut k);
+        put_u32(d.a, k);
+        put_u64(d.e, k);
     }
-    encode_key(&d.v, &mut k);
-    put_u64(d.tx, &mut k);
-    k
+    encode_key(&d.v, k);
+    put_u64(d.tx, k);
 }
 
 /// The value of a history entry: the transaction that retracted the datom (an interval that is
@@ -406,9 +417,9 @@ pub fn attr_key(a: AttrId) -> Vec<u8> {
 }
 
 /// The key of a transaction's instant.
-pub fn tx_key(tx: EntityId) -> Vec<u8> {
-    let mut k = key_of(space::TX, 9);
-    put_u64(tx, &mut k);
+pub fn tx_key(tx: EntityId) -> [u8; 9] {
+    let mut k = [space::TX; 9];
+    k[1..].copy_from_slice(&tx.to_be_bytes());
     k
 }
 
@@ -466,8 +477,8 @@ pub const STATS_GROUP: AttrId = 64;
 /// The key of the datom counts of attribute group `group` (the attributes whose id divided by
 /// [`STATS_GROUP`] is `group`): a transaction rewrites one entry per group it changed, not one
 /// per attribute, and the counts stay exact.
-pub fn stats_key(group: AttrId) -> Vec<u8> {
-    let mut k = key_of(space::STATS, 5);
-    put_u32(group, &mut k);
+pub fn stats_key(group: AttrId) -> [u8; 5] {
+    let mut k = [space::STATS; 5];
+    k[1..].copy_from_slice(&group.to_be_bytes());
     k
 }

@@ -52,7 +52,7 @@ fn from_2(storage: &mut dyn Storage) -> Result<()> {
         }
         put_u64(n, value);
     }
-    batch.ops.append(&mut puts.ops);
+    batch.append(&puts);
     for (group, value) in groups {
         batch.put(stats_key(group), value);
     }

@@ -88,7 +88,7 @@ fn raw_write(db: &rocksdb::DB, batches: &[WriteBatch], sync: bool) {
     wo.set_sync(sync);
     for b in batches {
         let mut wb = rocksdb::WriteBatch::default();
-        for op in &b.ops {
+        for op in b.iter() {
             match op {
                 BatchOp::Put(k, v) => wb.put(k, v),
                 BatchOp::Delete(k) => wb.delete(k),
@@ -102,7 +102,7 @@ fn raw_write(db: &rocksdb::DB, batches: &[WriteBatch], sync: bool) {
 fn cf_names(batches: &[WriteBatch]) -> Vec<String> {
     let mut tags: Vec<u8> = batches
         .iter()
-        .flat_map(|b| b.ops.iter())
+        .flat_map(|b| b.iter())
         .map(|op| match op {
             BatchOp::Put(k, _) | BatchOp::Delete(k) => k[0],
         })
@@ -117,7 +117,7 @@ fn cf_write(db: &rocksdb::DB, batches: &[WriteBatch]) {
     wo.set_sync(false);
     for b in batches {
         let mut wb = rocksdb::WriteBatch::default();
-        for op in &b.ops {
+        for op in b.iter() {
             match op {
                 BatchOp::Put(k, v) => {
                     let cf = db.cf_handle(&format!("t{:02x}", k[0])).unwrap();

@@ -227,7 +227,7 @@ impl Storage for RocksDbStorage {
             return Ok(());
         }
         let mut wb = rocksdb::WriteBatch::default();
-        for op in batch.ops {
+        for op in batch.iter() {
             match op {
                 BatchOp::Put(k, v) => wb.put(k, v),
                 BatchOp::Delete(k) => wb.delete(k),

@@ -52,7 +52,7 @@ dfdb_core::storage_conformance_tests!(TempRocks::new());
 
 fn put(s: &mut RocksDbStorage, k: &[u8], v: &[u8]) {
     let mut b = WriteBatch::new();
-    b.put(k.to_vec(), v.to_vec());
+    b.put(k, v);
     s.write(b).unwrap();
 }
 
@@ -121,7 +121,7 @@ fn every_compression_and_sync_setting_round_trips() {
             let mut s = RocksDbStorage::open(&o).unwrap();
             let mut b = WriteBatch::new();
             for i in 0u32..2000 {
-                b.put(i.to_be_bytes().to_vec(), vec![7u8; 100]);
+                b.put(i.to_be_bytes(), vec![7u8; 100]);
             }
             s.write(b).unwrap();
             s.compact().unwrap();
@@ -194,7 +194,7 @@ fn checkpoint_stats_and_destroy() {
     let mut s = RocksDbStorage::open(&o).unwrap();
     let mut b = WriteBatch::new();
     for i in 0u32..1000 {
-        b.put(i.to_be_bytes().to_vec(), b"value".to_vec());
+        b.put(i.to_be_bytes(), b"value");
     }
     s.write(b).unwrap();
     let st = s.stats().unwrap();

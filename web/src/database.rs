@@ -388,17 +388,16 @@ impl RawDatabase {
         };
         for batch in journal.borrow_mut().drain(..) {
             let ops: Array = batch
-                .ops
                 .iter()
                 .map(|op| -> JsValue {
                     let pair = Array::new();
                     match op {
                         BatchOp::Put(k, v) => {
-                            pair.push(&Uint8Array::from(&k[..]));
-                            pair.push(&Uint8Array::from(&v[..]));
+                            pair.push(&Uint8Array::from(k));
+                            pair.push(&Uint8Array::from(v));
                         }
                         BatchOp::Delete(k) => {
-                            pair.push(&Uint8Array::from(&k[..]));
+                            pair.push(&Uint8Array::from(k));
                             pair.push(&JsValue::NULL);
                         }
                     }

@@ -17,7 +17,7 @@
     missing_docs
 )]
 
-use super::{BatchOp, Direction, KeyRange, ReadStorage, Storage, WriteBatch};
+use super::{Direction, KeyRange, ReadStorage, Storage, WriteBatch};
 use crate::ErrorKind;
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
@@ -63,8 +63,8 @@ fn batch(ops: &[(&[u8], Option<&[u8]>)]) -> WriteBatch {
     let mut b = WriteBatch::new();
     for (k, v) in ops {
         match v {
-            Some(v) => b.put(k.to_vec(), v.to_vec()),
-            None => b.delete(k.to_vec()),
+            Some(v) => b.put(k, v),
+            None => b.delete(k),
         }
     }
     b
@@ -83,7 +83,7 @@ fn fill<S: Storage>(s: &mut S, ks: &[&[u8]]) {
     for k in ks {
         let mut v = k.to_vec();
         v.push(b'!');
-        b.put(k.to_vec(), v);
+        b.put(k, v);
     }
     s.write(b).unwrap();
 }
@@ -136,8 +136,7 @@ pub fn batch_applies_in_order_later_op_wins<S: Storage>(make: impl Fn() -> S) {
     let before = s.snapshot().unwrap();
     let mut b = WriteBatch::new();
     for i in 0u32..500 {
-        b.ops
-            .push(BatchOp::Put(i.to_be_bytes().to_vec(), vec![1u8; 10]));
+        b.put(i.to_be_bytes(), [1u8; 10]);
     }
     s.write(b).unwrap();
     assert_eq!(
@@ -284,9 +283,9 @@ pub fn binary_keys_and_values<S: Storage>(make: impl Fn() -> S) {
     ];
     let mut b = WriteBatch::new();
     for k in ks.iter().rev() {
-        b.put(k.to_vec(), k.to_vec());
+        b.put(k, k);
     }
-    b.put(b"empty".to_vec(), Vec::new());
+    b.put(b"empty", Vec::new());
     s.write(b).unwrap();
     for k in ks {
         assert_eq!(s.get(k).unwrap(), Some(k.to_vec()));
@@ -438,7 +437,7 @@ pub fn cursor_visits_agree_with_visits<S: Storage>(make: impl Fn() -> S) {
         for i in (0u16..3000).filter(|i| i % 7 != 3) {
             let k = [&[lead][..], &i.to_be_bytes()].concat();
             model.insert(k.clone(), i.to_le_bytes().to_vec());
-            b.put(k, i.to_le_bytes().to_vec());
+            b.put(k, i.to_le_bytes());
         }
     }
     s.write(b).unwrap();

@@ -3,7 +3,7 @@
 //! Node.js) after each transaction; benchmarks capture the exact key/value work of a workload.
 
 use super::{
-    BatchOp, Cursor, Direction, EntryIter, KeyRange, MemoryStorage, ReadStorage, Storage, Visitor,
+    Cursor, Direction, EntryIter, KeyRange, MemoryStorage, ReadStorage, Storage, Visitor,
     WriteBatch,
 };
 use crate::Result;
@@ -27,10 +27,9 @@ impl JournalStorage {
     pub fn load(entries: Vec<(Vec<u8>, Vec<u8>)>, journal: Journal) -> Result<Self> {
         let mut inner = MemoryStorage::new();
         let mut batch = WriteBatch::new();
-        batch.ops = entries
-            .into_iter()
-            .map(|(k, v)| BatchOp::Put(k, v))
-            .collect();
+        for (k, v) in entries {
+            batch.put(k, v);
+        }
         inner.write(batch)?;
         Ok(JournalStorage { inner, journal })
     }

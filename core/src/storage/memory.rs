@@ -269,12 +269,12 @@ impl Storage for MemoryStorage {
             return Ok(());
         }
         let parts = Arc::make_mut(arc);
-        for op in batch.ops {
+        for op in batch.iter() {
             let (key, value) = match op {
                 BatchOp::Put(k, v) => (k, Some(v)),
                 BatchOp::Delete(k) => (k, None),
             };
-            let i = part_of(&key);
+            let i = part_of(key);
             if i >= parts.len() {
                 if value.is_none() {
                     continue;
@@ -283,9 +283,9 @@ impl Storage for MemoryStorage {
             }
             let map = Arc::make_mut(&mut parts[i]);
             match value {
-                Some(v) => map.insert(Key::new(key), v),
+                Some(v) => map.insert(Key::from_slice(key), v.to_vec()),
                 None => {
-                    map.remove(&Key::new(key));
+                    map.remove(&Key::from_slice(key));
                 }
             }
         }

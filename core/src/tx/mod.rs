@@ -15,7 +15,8 @@ pub use report::{Datom, Delta, TxReport};
 
 use crate::codec::{encode_value, put_u64};
 use crate::index::{
-    attr_key, current_key, history_key, history_value, meta_key, tx_key, EntityId, Index, RawDatom,
+    attr_key, history_key, history_value, meta_key, tx_key, write_current_key, write_history_key,
+    EntityId, Index, RawDatom,
 };
 use crate::schema::{check_type, AttrId, Attribute, Schema};
 use crate::storage::WriteBatch;
@@ -244,26 +245,36 @@ pub fn prepare(
     }
 
     // A retraction deletes three or four current keys and writes two history keys, an assertion
-    // writes three or four; the statistics, the counters and the instant come on top.
-    batch
-        .ops
-        .reserve(diff.retracted.len() * 6 + diff.asserted.len() * 4 + 8);
+    // writes three or four; the statistics, the counters and the instant come on top. Keys are
+    // mostly under 32 bytes.
+    let ops = diff.retracted.len() * 6 + diff.asserted.len() * 4 + 8;
+    batch.reserve(ops, ops * 32);
     let mut report = TxReport {
         tx,
         tx_instant: instant,
         tempids,
         ..TxReport::default()
     };
+    let closed = match diff.retracted.is_empty() {
+        true => Vec::new(),
+        false => history_value(Some(tx)),
+    };
     for d in &diff.retracted {
         let attr = schema.attr(d.a)?;
         for &index in indexes_of(attr) {
-            batch.delete(current_key(index, d)?);
+            batch.delete_with(|k| write_current_key(index, d, k))?;
         }
         // The datom's time as a current datom is over: it moves to history, keyed by the
         // transaction that asserted it (`d.tx`), valued with this one.
-        let closed = history_value(Some(tx));
-        batch.put(history_key(true, d), closed.clone());
-        batch.put(history_key(false, d), closed);
+        for entity_first in [true, false] {
+            batch.put_with(
+                |k| {
+                    write_history_key(entity_first, d, k);
+                    Ok(())
+                },
+                &closed,
+            )?;
+        }
         let r = RawDatom {
             tx,
             added: false,
@@ -275,7 +286,7 @@ pub fn prepare(
         d.tx = tx;
         let attr = schema.attr(d.a)?;
         for &index in indexes_of(attr) {
-            batch.put(current_key(index, d)?, Vec::new());
+            batch.put_with(|k| write_current_key(index, d, k), &[])?;
         }
         report.push(&schema, d)?;
     }
@@ -296,8 +307,12 @@ pub fn prepare(
             groups.push(group);
         }
     }
+    // One buffer for the statistics and the instant: they are copied into the batch.
+    let mut value = Vec::new();
     for group in groups {
-        batch.put(crate::index::stats_key(group), stats_value(&schema, group));
+        value.clear();
+        stats_value(&schema, group, &mut value);
+        batch.put(crate::index::stats_key(group), &value);
     }
     let mut reasserted = Vec::new();
     if record_again {
@@ -316,10 +331,10 @@ pub fn prepare(
     if tx == crate::index::TX0 {
         put_format(&mut batch);
     }
-    put_counters(&mut batch, &counters);
-    let mut inst = Vec::new();
-    encode_value(&Value::Inst(instant), &mut inst);
-    batch.put(tx_key(tx), inst);
+    put_counters(&mut batch, &counters)?;
+    value.clear();
+    encode_value(&Value::Inst(instant), &mut value);
+    batch.put(tx_key(tx), &value);
     Ok(Prepared {
         batch,
         schema,
@@ -332,16 +347,15 @@ pub fn prepare(
 
 /// The counts of the attributes of statistics group `group` (see [`crate::index::stats_key`]),
 /// one u64 each, in id order, up to the last attribute defined.
-fn stats_value(schema: &Schema, group: AttrId) -> Vec<u8> {
+fn stats_value(schema: &Schema, group: AttrId, out: &mut Vec<u8>) {
     let first = group.saturating_mul(crate::index::STATS_GROUP);
     let end = first
         .saturating_add(crate::index::STATS_GROUP)
         .min(AttrId::try_from(schema.len()).unwrap_or(AttrId::MAX));
-    let mut b = Vec::with_capacity(8 * (end.saturating_sub(first)) as usize);
+    out.reserve(8 * end.saturating_sub(first) as usize);
     for a in first..end {
-        put_u64(schema.count(a), &mut b);
+        put_u64(schema.count(a), out);
     }
-    b
 }
 
 /// The current-state indexes a datom of `attr` lives in.
@@ -361,13 +375,21 @@ pub(crate) fn put_format(batch: &mut WriteBatch) {
 }
 
 /// Writes the counters into `batch`.
-pub fn put_counters(batch: &mut WriteBatch, c: &Counters) {
-    let mut b = Vec::with_capacity(24);
-    put_u64(c.next_eid, &mut b);
-    put_u64(c.next_tx, &mut b);
+pub fn put_counters(batch: &mut WriteBatch, c: &Counters) -> Result<()> {
+    let mut b = [0u8; 24];
+    b[..8].copy_from_slice(&c.next_eid.to_be_bytes());
+    b[8..16].copy_from_slice(&c.next_tx.to_be_bytes());
     // Stored as the u64 bit pattern of the i64; read back with the same cast.
-    put_u64(c.last_instant as u64, &mut b);
-    batch.put(meta_key(meta::COUNTERS), b);
+    b[16..].copy_from_slice(&(c.last_instant as u64).to_be_bytes());
+    // Every transaction writes this key: encoded in place (`meta_key`'s bytes).
+    batch.put_with(
+        |k| {
+            k.push(crate::index::space::META);
+            k.extend_from_slice(meta::COUNTERS.as_bytes());
+            Ok(())
+        },
+        &b,
+    )
 }
 
 fn tempid_report(res: &Resolution, tx: EntityId) -> BTreeMap<Value, EntityId> {
