@@ -17,7 +17,7 @@
 
 use crate::index::{EntityId, RawDatom};
 use crate::schema::{reverse_of, Attribute};
-use crate::view::View;
+use crate::view::{CurrentCursor, View};
 use crate::{err, Error, Keyword, Result, Value};
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::vec::Vec;
@@ -69,8 +69,11 @@ pub fn pull_pattern(view: &View<'_>, pattern: &Pattern, eid: &Value) -> Result<V
 /// [`pull_many`] with a pattern already read.
 pub fn pull_many_pattern(view: &View<'_>, pattern: &Pattern, eids: &[Value]) -> Result<Value> {
     let mut out = Vec::with_capacity(eids.len());
-    // Empty between entities.
-    let mut seen = Seen::default();
+    // Empty between entities (but for the cursor).
+    let mut seen = Seen {
+        cursor: view.is_current().then(|| view.current_cursor()),
+        ..Seen::default()
+    };
     for eid in eids {
         let m = match resolve(view, eid)? {
             Some(e) => pull_entity(view, &pattern.0, e, &mut seen, 0)?
@@ -260,14 +263,18 @@ fn eid_of(v: &Value) -> Option<EntityId> {
 /// pattern (forward or in reverse) join the set without the check; a component the pattern names
 /// without a pattern of its own starts a set of its own; any other nested pattern sets the set
 /// aside (`base`); the entity the pull starts at is not in it (a self-reference recurses once).
+///
+/// It also carries the pull's index cursor, when it has one ([`pull_many_pattern`]'s: entities
+/// pulled one after the other, often in id order, each read from where the last one ended).
 #[derive(Default)]
-struct Seen {
+struct Seen<'v> {
     ids: Vec<EntityId>,
     /// Entries before this index belong to enclosing patterns and are not consulted.
     base: usize,
+    cursor: Option<CurrentCursor<'v>>,
 }
 
-impl Seen {
+impl Seen<'_> {
     fn contains(&self, e: EntityId) -> bool {
         self.ids
             .get(self.base..)
@@ -279,7 +286,7 @@ fn pull_entity(
     view: &View<'_>,
     spec: &Spec,
     e: EntityId,
-    seen: &mut Seen,
+    seen: &mut Seen<'_>,
     depth: usize,
 ) -> Result<Option<BTreeMap<Value, Value>>> {
     if depth > MAX_DEPTH {
@@ -292,7 +299,7 @@ fn pull_entity_inner(
     view: &View<'_>,
     spec: &Spec,
     e: EntityId,
-    seen: &mut Seen,
+    seen: &mut Seen<'_>,
     depth: usize,
 ) -> Result<Option<BTreeMap<Value, Value>>> {
     let mut out: BTreeMap<Value, Value> = BTreeMap::new();
@@ -308,7 +315,10 @@ fn pull_entity_inner(
     // The entity's datoms, in attribute order (the order of its `EAVT` entries).
     let mut datoms: Option<Vec<RawDatom>> = None;
     if spec.wildcard || forward >= 2 {
-        let mut ds = view.entity_datoms(e)?;
+        let mut ds = match &mut seen.cursor {
+            Some(cursor) => view.entity_datoms_via(cursor, e)?,
+            None => view.entity_datoms(e)?,
+        };
         if !ds.is_sorted_by_key(|d| d.a) {
             ds.sort_by_key(|d| d.a);
         }
@@ -405,7 +415,7 @@ fn shape_values(
     values: Vec<Value>,
     sub: &Sub,
     parent: &Spec,
-    seen: &mut Seen,
+    seen: &mut Seen<'_>,
     depth: usize,
 ) -> Result<Option<Value>> {
     if values.is_empty() {
@@ -456,7 +466,7 @@ fn pull_ref(
     v: &Value,
     sub: &Sub,
     parent: &Spec,
-    seen: &mut Seen,
+    seen: &mut Seen<'_>,
     depth: usize,
 ) -> Result<Option<Value>> {
     let Some(target) = eid_of(v) else {
@@ -529,7 +539,7 @@ fn pull_reverse(
     fwd: &Keyword,
     e: EntityId,
     parent: &Spec,
-    seen: &mut Seen,
+    seen: &mut Seen<'_>,
     depth: usize,
 ) -> Result<Option<Value>> {
     let Some(attr) = view.schema().get(fwd) else {

@@ -439,29 +439,46 @@ impl<'a> View<'a> {
         self.entity_attr_datoms(e, None)
     }
 
+    /// [`entity_datoms`](Self::entity_datoms), read through `cursor` (one of this view's) when
+    /// the view is current.
+    pub fn entity_datoms_via(
+        &self,
+        cursor: &mut CurrentCursor<'_>,
+        e: EntityId,
+    ) -> Result<Vec<RawDatom>> {
+        if !self.is_current() {
+            return self.entity_datoms(e);
+        }
+        entity_entries(e, None, |range, f| cursor.visit_current(range, f))
+    }
+
     /// The datoms of entity `e`, of attribute `a` only when given, in `EAVT` order.
     pub fn entity_attr_datoms(&self, e: EntityId, a: Option<AttrId>) -> Result<Vec<RawDatom>> {
         if self.is_current() {
             // Entries lent, not copied: pull and entity reads, and each transaction's look at
             // the values it changes, come here.
-            // A whole entity: a few datoms, one allocation; one attribute: often none at all.
-            let mut out = if a.is_some() {
-                Vec::new()
-            } else {
-                Vec::with_capacity(8)
-            };
-            let prefix = match a {
-                Some(a) => Prefix::new(space::EAVT).e(e).a(a),
-                None => Prefix::new(space::EAVT).e(e),
-            };
-            self.store.visit(prefix.range(), &mut |k, _| {
-                out.push(decode_current(Index::Eavt, k)?);
-                Ok(true)
-            })?;
-            return Ok(out);
+            return entity_entries(e, a, |range, f| self.store.visit(range, f));
         }
         self.datoms(Some(e), a, None)?.collect()
     }
+}
+
+/// The current datoms of entity `e` (of attribute `a` only, when given), read by `visit`.
+fn entity_entries(
+    e: EntityId,
+    a: Option<AttrId>,
+    visit: impl FnOnce(KeyRange, &mut Visitor<'_>) -> Result<()>,
+) -> Result<Vec<RawDatom>> {
+    // A whole entity: a few datoms, one allocation; one attribute: often none at all.
+    let (prefix, mut out) = match a {
+        Some(a) => (Prefix::new(space::EAVT).e(e).a(a), Vec::new()),
+        None => (Prefix::new(space::EAVT).e(e), Vec::with_capacity(8)),
+    };
+    visit(prefix.range(), &mut |k, _| {
+        out.push(decode_current(Index::Eavt, k)?);
+        Ok(true)
+    })?;
+    Ok(out)
 }
 
 /// Visits of a view's current indexes, one after the other ([`View::current_cursor`]).
