@@ -306,6 +306,10 @@ if (want('retract-5')) {
 
 // ---------------------------------------------------------------- queries and pulls
 
+// The writes above leave much garbage; collected now, in one go, it does not leave Node's
+// background GC threads busy during the reads, on cores shared with the native server.
+if (globalThis.gc) globalThis.gc();
+
 function queryVariants(name) {
   const q = Q[name];
   const qd = dsQuery(q);

@@ -404,9 +404,15 @@ fn key_of(space: u8, len: usize) -> Vec<u8> {
 
 /// The key of a metadata entry.
 pub fn meta_key(name: &str) -> Vec<u8> {
-    let mut k = key_of(space::META, 1 + name.len());
-    k.extend_from_slice(name.as_bytes());
+    let mut k = Vec::with_capacity(1 + name.len());
+    write_meta_key(name, &mut k);
     k
+}
+
+/// [`meta_key`], appended to `k` (a write batch's buffer).
+pub fn write_meta_key(name: &str, k: &mut Vec<u8>) {
+    k.push(space::META);
+    k.extend_from_slice(name.as_bytes());
 }
 
 /// The key of an attribute definition.

@@ -584,6 +584,54 @@ mod tests {
     use super::*;
     use crate::{edn, Database};
 
+    /// pull-many reads through one cursor: in any order of ids (ascending, descending, shuffled,
+    /// repeated, missing), with a wildcard, several attributes or one, and nested refs, it gives
+    /// what one pull per id gives.
+    #[test]
+    fn pull_many_agrees_with_one_pull_per_id() {
+        let mut db = Database::in_memory();
+        db.transact_edn(
+            "[{:db/ident :friend :db/valueType :db.type/ref :db/cardinality :db.cardinality/many}
+              {:db/ident :tag :db/cardinality :db.cardinality/many}]",
+        )
+        .expect("schema");
+        let mut tx = alloc::string::String::from("[");
+        for i in 1..=600 {
+            tx.push_str(&alloc::format!(
+                r#"{{:db/id {i} :name "n{i}" :age {} :tag ["t{}" "u"] :friend [{} {}]}}"#,
+                i % 90,
+                i % 7,
+                i % 600 + 1,
+                (i * 7) % 600 + 1
+            ));
+        }
+        tx.push(']');
+        db.transact_edn(&tx).expect("data");
+        let view = db.view();
+        let ascending: Vec<i64> = (1..=600).step_by(3).collect();
+        let descending: Vec<i64> = ascending.iter().rev().copied().collect();
+        let shuffled: Vec<i64> = (0..400).map(|i| (i * 7919) % 650 + 1).collect();
+        for pattern in [
+            "[*]",
+            "[:name :age :tag]",
+            "[:age]",
+            "[:name {:friend [:name :age]}]",
+            "[:name {:_friend [:name]}]",
+        ] {
+            let p = Pattern::parse(&edn::read(pattern).expect("pattern")).expect("parse");
+            for ids in [&ascending, &descending, &shuffled] {
+                let eids: Vec<Value> = ids.iter().map(|i| Value::Int(*i)).collect();
+                let many = pull_many_pattern(&view, &p, &eids).expect("pull-many");
+                let one_by_one = Value::Vector(
+                    eids.iter()
+                        .map(|e| pull_pattern(&view, &p, e).expect("pull"))
+                        .collect(),
+                );
+                assert_eq!(many, one_by_one, "{pattern}");
+            }
+        }
+    }
+
     /// A recursion stops at an entity it entered before (DataScript's `seen`), not at the entity
     /// the pull started at (which recurses once more), and a nested pattern in between neither
     /// stops it nor resets it.

@@ -441,7 +441,7 @@ impl<'a> View<'a> {
 
     /// [`entity_datoms`](Self::entity_datoms), read through `cursor` (one of this view's) when
     /// the view is current.
-    pub fn entity_datoms_via(
+    pub(crate) fn entity_datoms_via(
         &self,
         cursor: &mut CurrentCursor<'_>,
         e: EntityId,

@@ -162,7 +162,9 @@ fn collection(tag: u8, r: &mut Reader<'_>, depth: usize) -> Result<Value> {
                 prev = enc;
                 items.push(item);
             }
-            // Byte order is value order, so this finds them sorted (one pass).
+            // Byte order is value order, so they are sorted already; sorted again by value all
+            // the same (a linear pass on sorted input), not trusted: a set's order is its
+            // membership test.
             Ok(Value::Set(items.into_iter().collect()))
         }
         _ => {

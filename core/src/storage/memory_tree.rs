@@ -177,24 +177,7 @@ fn visit(
     match node {
         Node::Leaf(entries) => {
             let from = start.map_or(0, |s| entries.partition_point(|e| e.0 < *s));
-            // A leaf whose span lies below the end is read whole; otherwise the end is looked
-            // for among the entries read, not by a binary search (nor by a look at the last
-            // entry): a short read (a pull's entity) of a leaf out of cache then touches only
-            // its lines.
-            let whole = end.is_none_or(|end| hi.is_some_and(|hi| hi <= end));
-            for (k, v) in entries.range(from..) {
-                if !whole && end.is_some_and(|end| *k >= *end) {
-                    return Ok(false);
-                }
-                if !f(k.bytes(), v)? {
-                    return Ok(false);
-                }
-            }
-            // Read to the leaf's end: later leaves hold keys at or above `hi`.
-            Ok(match (end, hi) {
-                (Some(end), Some(hi)) => hi < end,
-                _ => true,
-            })
+            read_leaf(entries, from, end, hi, f)
         }
         Node::Inner(inner) => {
             let first = start.map_or(0, |s| inner.child_of(s));
@@ -213,6 +196,35 @@ fn visit(
             Ok(true)
         }
     }
+}
+
+/// Calls `f` on the entries of `leaf` from `from` on that lie below `end`, until it returns false.
+/// `hi` bounds the leaf's keys from above (`None`: unbounded). Returns false if the visit stops
+/// here (`f` said so, or the end was reached), true if later leaves may hold more of the range.
+fn read_leaf(
+    leaf: &Leaf,
+    from: usize,
+    end: Option<&Key>,
+    hi: Option<&Key>,
+    f: &mut Visitor<'_>,
+) -> Result<bool> {
+    // A leaf whose span lies below the end is read whole; otherwise the end is looked for among
+    // the entries read, not by a binary search (nor by a look at the last entry): a short read (a
+    // pull's entity) of a leaf out of cache then touches only its lines.
+    let whole = end.is_none_or(|end| hi.is_some_and(|hi| hi <= end));
+    for (k, v) in leaf.range(from..) {
+        if !whole && end.is_some_and(|end| *k >= *end) {
+            return Ok(false);
+        }
+        if !f(k.bytes(), v)? {
+            return Ok(false);
+        }
+    }
+    // Read to the leaf's end: later leaves hold keys at or above `hi`.
+    Ok(match (end, hi) {
+        (Some(end), Some(hi)) => hi < end,
+        _ => true,
+    })
 }
 
 impl Node {

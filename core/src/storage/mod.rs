@@ -134,21 +134,16 @@ struct OpAt {
 /// Puts and deletes applied together, atomically, by [`Storage::write`].
 ///
 /// Every key and value is copied into one buffer: a transaction's batch is a dozen short keys,
-/// and a heap block for each was a good part of a small transaction's time. A key can also be
-/// encoded straight into the buffer ([`put_with`](Self::put_with)).
+/// and a heap block for each was a good part of a small transaction's time. (Inside the crate,
+/// transactions encode their keys straight into the buffer.)
 ///
 /// ```
 /// use dfdb_core::storage::{BatchOp, WriteBatch};
 /// let mut b = WriteBatch::new();
 /// b.put(b"k", b"v");
 /// b.delete(b"gone");
-/// b.put_with(|key| {
-///     key.extend_from_slice(b"built");
-///     Ok(())
-/// }, b"")
-/// .unwrap();
 /// let ops: Vec<BatchOp> = b.iter().collect();
-/// assert_eq!(ops, [BatchOp::Put(b"k", b"v"), BatchOp::Delete(b"gone"), BatchOp::Put(b"built", b"")]);
+/// assert_eq!(ops, [BatchOp::Put(b"k", b"v"), BatchOp::Delete(b"gone")]);
 /// ```
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct WriteBatch {
@@ -182,9 +177,9 @@ impl WriteBatch {
         self.push(false, start, &[]);
     }
 
-    /// Adds a put whose key `key` appends to the buffer it is given. If it fails, the batch is
-    /// left as it was.
-    pub fn put_with(
+    /// Adds a put whose key `key` appends to the buffer it is given (and must only append). If
+    /// it fails, the batch is left as it was.
+    pub(crate) fn put_with(
         &mut self,
         key: impl FnOnce(&mut Vec<u8>) -> crate::Result<()>,
         value: &[u8],
@@ -192,9 +187,9 @@ impl WriteBatch {
         self.add_with(true, key, value)
     }
 
-    /// Adds a delete whose key `key` appends to the buffer it is given. If it fails, the batch is
-    /// left as it was.
-    pub fn delete_with(
+    /// Adds a delete whose key `key` appends to the buffer it is given (and must only append). If
+    /// it fails, the batch is left as it was.
+    pub(crate) fn delete_with(
         &mut self,
         key: impl FnOnce(&mut Vec<u8>) -> crate::Result<()>,
     ) -> crate::Result<()> {
@@ -212,6 +207,7 @@ impl WriteBatch {
             self.bytes.truncate(start);
             return Err(e);
         }
+        debug_assert!(self.bytes.len() >= start, "a key writer removed bytes");
         self.push(put, start, value);
         Ok(())
     }
@@ -325,4 +321,88 @@ pub trait Storage: ReadStorage {
 
     /// Closes the store. Idempotent; any other call afterwards fails with kind `closed`.
     fn close(&mut self) -> Result<()>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{err, Error};
+    use alloc::vec;
+
+    fn ops(b: &WriteBatch) -> Vec<BatchOp<'_>> {
+        b.iter().collect()
+    }
+
+    #[test]
+    fn batch_ops_keep_their_order_keys_and_values() {
+        let mut b = WriteBatch::new();
+        b.put(b"k1", b"v1");
+        b.delete(b"");
+        b.put(b"", b"");
+        b.delete(vec![9u8; 50]);
+        b.put(b"k2", b"a much longer value than the key");
+        assert_eq!(b.len(), 5);
+        let long = [9u8; 50];
+        assert_eq!(
+            ops(&b),
+            [
+                BatchOp::Put(b"k1", b"v1"),
+                BatchOp::Delete(b""),
+                BatchOp::Put(b"", b""),
+                BatchOp::Delete(&long),
+                BatchOp::Put(b"k2", b"a much longer value than the key"),
+            ]
+        );
+        let mut c = WriteBatch::new();
+        c.delete(b"first");
+        c.append(&b);
+        assert_eq!(c.len(), 6);
+        assert_eq!(ops(&c)[0], BatchOp::Delete(b"first"));
+        assert_eq!(&ops(&c)[1..], &ops(&b)[..]);
+    }
+
+    /// A key writer that fails after writing part of its key leaves the batch as it was, and the
+    /// operations after it are whole.
+    #[test]
+    fn a_failed_key_writer_leaves_the_batch_as_it_was() {
+        let mut b = WriteBatch::new();
+        b.put(b"before", b"1");
+        let before = b.clone();
+        let failed: Result<(), Error> = b.put_with(
+            |k| {
+                k.extend_from_slice(b"half a key");
+                Err(err!(Type, "no"))
+            },
+            b"value",
+        );
+        assert!(failed.is_err());
+        assert!(b
+            .delete_with(|k| {
+                k.push(7);
+                Err(err!(Type, "no"))
+            })
+            .is_err());
+        assert_eq!(b, before);
+        b.put_with(
+            |k| {
+                k.extend_from_slice(b"after");
+                Ok(())
+            },
+            b"2",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        b.delete_with(|k| {
+            k.push(3);
+            Ok(())
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            ops(&b),
+            [
+                BatchOp::Put(b"before", b"1"),
+                BatchOp::Put(b"after", b"2"),
+                BatchOp::Delete(&[3]),
+            ]
+        );
+    }
 }

@@ -16,7 +16,7 @@ pub use report::{Datom, Delta, TxReport};
 use crate::codec::{encode_value, put_u64};
 use crate::index::{
     attr_key, history_key, history_value, meta_key, tx_key, write_current_key, write_history_key,
-    EntityId, Index, RawDatom,
+    write_meta_key, EntityId, Index, RawDatom,
 };
 use crate::schema::{check_type, AttrId, Attribute, Schema};
 use crate::storage::WriteBatch;
@@ -381,11 +381,10 @@ pub fn put_counters(batch: &mut WriteBatch, c: &Counters) -> Result<()> {
     b[8..16].copy_from_slice(&c.next_tx.to_be_bytes());
     // Stored as the u64 bit pattern of the i64; read back with the same cast.
     b[16..].copy_from_slice(&(c.last_instant as u64).to_be_bytes());
-    // Every transaction writes this key: encoded in place (`meta_key`'s bytes).
+    // Every transaction writes this key: encoded in place.
     batch.put_with(
         |k| {
-            k.push(crate::index::space::META);
-            k.extend_from_slice(meta::COUNTERS.as_bytes());
+            write_meta_key(meta::COUNTERS, k);
             Ok(())
         },
         &b,

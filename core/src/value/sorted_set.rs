@@ -23,7 +23,7 @@ use core::fmt;
 /// assert!(s.contains(&Value::Int(1)));
 /// assert_eq!(s.iter().collect::<Vec<_>>(), [&Value::Int(1), &Value::Int(3)]);
 /// ```
-#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SortedSet(Vec<Value>);
 
 impl SortedSet {

@@ -7,7 +7,7 @@
 //! From a finger, a probe climbs only as far as the span that holds its key (usually the current
 //! leaf's parent, just read) and descends from there.
 
-use super::{Inner, Key, Leaf, Node, Tree};
+use super::{read_leaf, Inner, Key, Leaf, Node, Tree};
 use crate::storage::Visitor;
 use crate::Result;
 use alloc::vec::Vec;
@@ -138,22 +138,8 @@ impl Tree {
         let mut leaf = finger.seek(&self.root, start);
         let mut from = leaf.partition_point(|e| e.0 < *start);
         loop {
-            // The leaf lies below the end if its span does; otherwise the end is looked for
-            // among the entries read (the leaf's last entry is likely another cache miss).
-            let whole = end.is_none_or(|end| finger.leaf_hi().is_some_and(|hi| hi <= end));
-            for (k, v) in leaf.range(from..) {
-                if !whole && end.is_some_and(|end| *k >= *end) {
-                    return Ok(false);
-                }
-                if !f(k.bytes(), v)? {
-                    return Ok(false);
-                }
-            }
-            // Every later leaf lies at or above this one's upper bound.
-            if let (Some(end), Some(hi)) = (end, finger.leaf_hi()) {
-                if hi >= end {
-                    return Ok(false);
-                }
+            if !read_leaf(leaf, from, end, finger.leaf_hi(), f)? {
+                return Ok(false);
             }
             match finger.next_leaf() {
                 Some(next) => {
