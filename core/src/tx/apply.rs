@@ -11,6 +11,7 @@ use crate::view::View;
 use crate::{err, Result, Value};
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::vec::Vec;
+use hashbrown::HashMap;
 
 /// The values of one (entity, attribute): as loaded, and as edited by the transaction.
 #[derive(Debug)]
@@ -29,6 +30,11 @@ pub struct Working<'v> {
     slots: BTreeMap<(EntityId, AttrId), Slot>,
     /// Values asserted although already held (recorded in history for dimensioned transactions).
     again: BTreeSet<(EntityId, AttrId, Value)>,
+    /// The slots each entity id is a value in, for `retract_entity`'s search for references that
+    /// storage does not hold yet (asserted by this transaction): built by the first
+    /// `retractEntity` from every slot, kept up by later assertions. Entries may be stale (a value
+    /// retracted since); each is checked against its slot when used.
+    holders: Option<HashMap<EntityId, Vec<(EntityId, AttrId)>>>,
 }
 
 /// The datoms one transaction asserts and retracts.
@@ -51,6 +57,7 @@ impl<'v> Working<'v> {
             fresh_from,
             slots: BTreeMap::new(),
             again: BTreeSet::new(),
+            holders: None,
         }
     }
 
@@ -85,6 +92,9 @@ impl<'v> Working<'v> {
         }
         let again = s.before.contains_key(&v);
         s.after.insert(v.clone());
+        if let (Some(holders), Some(target)) = (&mut self.holders, crate::index::ref_target(&v)) {
+            holders.entry(target).or_default().push((e, a));
+        }
         if again {
             self.again.insert((e, a, v));
         }
@@ -170,9 +180,15 @@ impl<'v> Working<'v> {
                 let d = d?;
                 incoming.push((d.e, d.a));
             }
-            for ((src, a), slot) in self.slots.iter() {
-                if slot.after.contains(&target) && schema.by_id(*a).is_some_and(|x| x.is_ref()) {
-                    incoming.push((*src, *a));
+            // References this transaction asserted (storage's are in `refs_to`).
+            let holders = self.holders.get_or_insert_with(|| holders_of(&self.slots));
+            for &(src, a) in holders.get(&e).map(Vec::as_slice).unwrap_or(&[]) {
+                let holds = self
+                    .slots
+                    .get(&(src, a))
+                    .is_some_and(|slot| slot.after.contains(&target));
+                if holds && schema.by_id(a).is_some_and(|x| x.is_ref()) {
+                    incoming.push((src, a));
                 }
             }
             for (src, a) in incoming {
@@ -265,5 +281,57 @@ impl<'v> Working<'v> {
             "value"
         };
         err!(Unique, "{name:?} {v:?} (unique {kind}) is held by entity {holder}; entity {e} cannot assert it")
+    }
+}
+
+/// Every slot each entity id is a value in (see `Working::holders`).
+fn holders_of(
+    slots: &BTreeMap<(EntityId, AttrId), Slot>,
+) -> HashMap<EntityId, Vec<(EntityId, AttrId)>> {
+    let mut out: HashMap<EntityId, Vec<(EntityId, AttrId)>> = HashMap::new();
+    for (&(e, a), slot) in slots {
+        for target in slot.after.iter().filter_map(crate::index::ref_target) {
+            out.entry(target).or_default().push((e, a));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{edn, Database, Value};
+
+    fn friends_of(db: &Database, name: &str) -> Value {
+        let q = alloc::format!(r#"[:find ?f :where [?e :name "{name}"] [?e :friend ?f]]"#);
+        db.query(&edn::read(&q).expect("query"), &[]).expect("run")
+    }
+
+    /// `retractEntity` removes the references to its entity that the same transaction asserted,
+    /// before it (found by the index of holders built on the first `retractEntity`) or between
+    /// two of them (added to that index as they are asserted); a reference asserted after it
+    /// stays.
+    #[test]
+    fn retract_entity_finds_references_asserted_in_its_transaction() {
+        let mut db = Database::in_memory();
+        db.transact_edn(
+            "[{:db/ident :friend :db/valueType :db.type/ref :db/cardinality :db.cardinality/many}]",
+        )
+        .expect("schema");
+        db.transact_edn(r#"[{:db/id 1 :name "a"} {:db/id 2 :name "b"} {:db/id 3 :name "c"} {:db/id 4 :name "d"}]"#)
+            .expect("people");
+        db.transact_edn(
+            r#"[[:db/add 3 :friend 1]
+                [:db/retractEntity 1]
+                [:db/add 3 :friend 2]
+                [:db/add 4 :friend 2]
+                [:db/retractEntity 2]
+                [:db/add 4 :friend 3]]"#,
+        )
+        .expect("tx");
+        assert_eq!(friends_of(&db, "c"), edn::read("#{}").expect("empty"));
+        assert_eq!(friends_of(&db, "d"), edn::read("#{[3]}").expect("d"));
+        db.transact_edn("[[:db/retractEntity 4] [:db/add 3 :friend 4]]")
+            .expect("tx");
+        assert_eq!(friends_of(&db, "c"), edn::read("#{[4]}").expect("c"));
     }
 }
