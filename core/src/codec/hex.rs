@@ -10,13 +10,13 @@ use alloc::vec::Vec;
 /// assert_eq!(dfdb_core::codec::hex::encode(&[10, 255]), "0aff");
 /// ```
 pub fn encode(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    // Two digits a byte from a table, not a `char` pushed at a time (a transaction's report
-    // crosses to JS in this form).
+    // A nibble's digit by arithmetic, not `char::from_digit`'s general radix (a transaction's
+    // report crosses to JS in this form).
+    let digit = |n: u8| char::from(if n < 10 { b'0' + n } else { b'a' + (n - 10) });
     let mut s = String::with_capacity(bytes.len() * 2);
     for &b in bytes {
-        s.push(char::from(DIGITS[usize::from(b >> 4)]));
-        s.push(char::from(DIGITS[usize::from(b & 15)]));
+        s.push(digit(b >> 4));
+        s.push(digit(b & 15));
     }
     s
 }
