@@ -44,3 +44,19 @@ pub fn decode(text: &str) -> Option<Vec<u8>> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_byte_round_trips_as_two_lowercase_digits() {
+        let all: Vec<u8> = (0..=255).collect();
+        let text = encode(&all);
+        assert_eq!(text.len(), 512);
+        assert!(text.starts_with("000102"));
+        assert!(text.ends_with("fdfeff"));
+        assert!(text.bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c)));
+        assert_eq!(decode(&text), Some(all));
+    }
+}
