@@ -56,7 +56,9 @@ mod tests {
         assert_eq!(text.len(), 512);
         assert!(text.starts_with("000102"));
         assert!(text.ends_with("fdfeff"));
-        assert!(text.bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c)));
+        assert!(text
+            .bytes()
+            .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c)));
         assert_eq!(decode(&text), Some(all));
     }
 }
