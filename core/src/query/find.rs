@@ -166,7 +166,7 @@ pub fn shape(ctx: &mut Ctx<'_>, q: &Query, rel: Rel) -> Result<Value> {
 /// The set of `tuples`. Sorting is most of the cost of a large result, and comparing two tuples
 /// follows a pointer into each; when every tuple starts with an integer (an entity id, usually),
 /// they are sorted by that integer, held beside each tuple, and compared whole only on ties. The
-/// set's own build then finds them already in order.
+/// sorted vector is the set, with no further pass.
 fn sorted_set(mut tuples: Vec<Value>) -> SortedSet {
     let lead = |t: &Value| match t {
         Value::Vector(xs) => match xs.first() {
