@@ -322,6 +322,13 @@ fn read(c: &mut Criterion) {
             }
         })
     });
+    // q4: a probe per Ivan (the star path) after the filters' walks: per-row index reads.
+    let q4 = dfdb_core::edn::read(
+        r#"[:find ?e ?a ?l :where [?e :name "Ivan"] [?e :age ?a] [?e :sex :male] [?e :last-name ?l]]"#,
+    )
+    .unwrap();
+    g.bench_function("q4/memory", |b| b.iter(|| mem.query(&q4, &[]).unwrap()));
+    g.bench_function("q4/rocksdb", |b| b.iter(|| db.query(&q4, &[]).unwrap()));
     g.bench_function("entity/raw-eavt-scan", |b| {
         b.iter(|| {
             for &e in &picks {

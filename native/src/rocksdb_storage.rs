@@ -3,10 +3,11 @@
 
 use crate::rocksdb_options::{RocksDbOptions, PREFIX_LEN};
 use dfdb_core::storage::{
-    prefix_successor, BatchOp, Direction, EntryIter, KeyRange, ReadStorage, Storage, WriteBatch,
+    prefix_successor, BatchOp, Cursor, Direction, EntryIter, KeyRange, ReadStorage, Storage,
+    Visitor, WriteBatch,
 };
 use dfdb_core::{Error, Result};
-use rocksdb::{IteratorMode, ReadOptions, DB};
+use rocksdb::{DBRawIteratorWithThreadMode, IteratorMode, ReadOptions, DB};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -16,7 +17,8 @@ use std::sync::Arc;
 ///   [`RocksDbOptions::sync`] is on (the default).
 /// - [`Storage::snapshot`] is a RocksDB snapshot: O(1), it pins the state without copying it.
 /// - Scans are lazy RocksDB iterators bounded by the range (`iterate_lower_bound` /
-///   `iterate_upper_bound`), forward or reverse.
+///   `iterate_upper_bound`), forward or reverse; visits lend a raw iterator's entries without
+///   copying them, and a cursor keeps one raw iterator for a whole run of visits.
 /// - [`Storage::close`] releases the database and its directory lock; snapshots taken before keep
 ///   reading their state and hold the files open until they are dropped.
 ///
@@ -205,6 +207,60 @@ where
     }))
 }
 
+/// Lends the entries of `range` from `it` to `f` until it returns false: a raw iterator's keys
+/// and values are read in place, not copied as a scan's are.
+fn visit_raw(
+    it: &mut DBRawIteratorWithThreadMode<'_, DB>,
+    range: &KeyRange,
+    f: &mut Visitor<'_>,
+) -> Result<()> {
+    let end = range.end.as_deref();
+    if end.is_some_and(|end| end <= range.start.as_slice()) {
+        return Ok(());
+    }
+    it.seek(&range.start);
+    while let (Some(k), Some(v)) = (it.key(), it.value()) {
+        if end.is_some_and(|end| k >= end) || !f(k, v)? {
+            break;
+        }
+        it.next();
+    }
+    it.status().map_err(|e| io("scanning", e))
+}
+
+/// A RocksDB raw iterator kept across visits ([`ReadStorage::cursor`]): each visit seeks it
+/// instead of opening an iterator (which takes a reference on the current version and allocates
+/// each time: most of a per-row probe's cost). Its seeks are in total order, so one iterator
+/// serves every prefix; a single visit keeps the Bloom-filtered seek of its prefix.
+struct RawCursor<'a> {
+    it: DBRawIteratorWithThreadMode<'a, DB>,
+}
+
+impl<'a> RawCursor<'a> {
+    /// A cursor reading `db` through `ro` (with a snapshot set, for a snapshot's cursor).
+    fn new(db: &'a DB, mut ro: ReadOptions) -> Self {
+        ro.set_total_order_seek(true);
+        RawCursor {
+            it: db.raw_iterator_opt(ro),
+        }
+    }
+}
+
+impl Cursor for RawCursor<'_> {
+    fn visit(&mut self, range: KeyRange, f: &mut Visitor<'_>) -> Result<()> {
+        visit_raw(&mut self.it, &range, f)
+    }
+}
+
+/// The cursor of a closed store: its visits fail as the store's own do.
+struct ClosedCursor<'a>(&'a RocksDbStorage);
+
+impl Cursor for ClosedCursor<'_> {
+    fn visit(&mut self, range: KeyRange, f: &mut Visitor<'_>) -> Result<()> {
+        self.0.visit(range, f)
+    }
+}
+
 impl ReadStorage for RocksDbStorage {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
         self.db()?.get(key).map_err(|e| io("reading", e))
@@ -215,6 +271,21 @@ impl ReadStorage for RocksDbStorage {
         match scan_plan(&range, direction, self.options.prefix_mode()) {
             None => Ok(Box::new(std::iter::empty())),
             Some((ro, mode)) => Ok(entries(db.iterator_opt(mode, ro))),
+        }
+    }
+
+    fn visit(&self, range: KeyRange, f: &mut Visitor<'_>) -> Result<()> {
+        let db = self.db()?;
+        match scan_plan(&range, Direction::Forward, self.options.prefix_mode()) {
+            None => Ok(()),
+            Some((ro, _)) => visit_raw(&mut db.raw_iterator_opt(ro), &range, f),
+        }
+    }
+
+    fn cursor(&self) -> Box<dyn Cursor + '_> {
+        match self.db() {
+            Ok(db) => Box::new(RawCursor::new(db, ReadOptions::default())),
+            Err(_) => Box::new(ClosedCursor(self)),
         }
     }
 }
@@ -299,5 +370,23 @@ impl ReadStorage for RocksDbSnapshot {
                 Ok(entries(self.cell.borrow_owner().iterator_opt(mode, ro)))
             }
         }
+    }
+
+    fn visit(&self, range: KeyRange, f: &mut Visitor<'_>) -> Result<()> {
+        match scan_plan(&range, Direction::Forward, self.prefix_mode) {
+            None => Ok(()),
+            Some((mut ro, _)) => {
+                // As in `scan`: `self` keeps the snapshot alive while the iterator reads.
+                self.cell.with_dependent(|_, snap| ro.set_snapshot(snap));
+                let mut it = self.cell.borrow_owner().raw_iterator_opt(ro);
+                visit_raw(&mut it, &range, f)
+            }
+        }
+    }
+
+    fn cursor(&self) -> Box<dyn Cursor + '_> {
+        let mut ro = ReadOptions::default();
+        self.cell.with_dependent(|_, snap| ro.set_snapshot(snap));
+        Box::new(RawCursor::new(self.cell.borrow_owner(), ro))
     }
 }
