@@ -231,7 +231,8 @@ fn visit_raw(
 /// A RocksDB raw iterator kept across visits ([`ReadStorage::cursor`]): each visit seeks it
 /// instead of opening an iterator (which takes a reference on the current version and allocates
 /// each time: most of a per-row probe's cost). Its seeks are in total order, so one iterator
-/// serves every prefix; a single visit keeps the Bloom-filtered seek of its prefix.
+/// serves every prefix, and none of them uses the prefix Bloom filter (a lone
+/// [`ReadStorage::visit`] of one prefix still does).
 struct RawCursor<'a> {
     it: DBRawIteratorWithThreadMode<'a, DB>,
 }

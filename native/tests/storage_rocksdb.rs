@@ -2,7 +2,9 @@
 //! outlive the handle, the directory lock, checkpoints, stats, options.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use dfdb::storage::{Direction, EntryIter, KeyRange, ReadStorage, Storage, WriteBatch};
+use dfdb::storage::{
+    Cursor, Direction, EntryIter, KeyRange, ReadStorage, Storage, Visitor, WriteBatch,
+};
 use dfdb::{Compression, ErrorKind, Result, RocksDbOptions, RocksDbStorage};
 use tempfile::TempDir;
 
@@ -27,6 +29,15 @@ impl ReadStorage for TempRocks {
 
     fn scan(&self, range: KeyRange, direction: Direction) -> Result<EntryIter<'_>> {
         self.storage.scan(range, direction)
+    }
+
+    // The storage's own visits and cursor (raw iterators), not the trait's scan-based defaults.
+    fn visit(&self, range: KeyRange, f: &mut Visitor<'_>) -> Result<()> {
+        self.storage.visit(range, f)
+    }
+
+    fn cursor(&self) -> Box<dyn Cursor + '_> {
+        self.storage.cursor()
     }
 }
 
@@ -183,6 +194,37 @@ fn prefix_bloom_scans_match_total_order() {
             assert_eq!(a, b, "prefix {p:?} {dir:?}");
             let snap = stores[0].0.snapshot().unwrap();
             assert_eq!(keys(&*snap, KeyRange::prefix(p), dir), a);
+        }
+    }
+    // Visits (prefix mode where the range allows it) and cursor visits (total order, one
+    // iterator for all) lend what the scans give, stopped early or not, on both stores and a
+    // snapshot.
+    for (s, _) in &stores {
+        let snap = s.snapshot().unwrap();
+        for reader in [s as &dyn ReadStorage, &*snap] {
+            let mut cursor = reader.cursor();
+            for p in &prefixes {
+                let want = keys(reader, KeyRange::prefix(p), Direction::Forward);
+                for stop in [usize::MAX, 0, 2] {
+                    let n = want.len().min(stop.saturating_add(1));
+                    let mut seen = Vec::new();
+                    reader
+                        .visit(KeyRange::prefix(p), &mut |k, _| {
+                            seen.push(k.to_vec());
+                            Ok(seen.len() <= stop)
+                        })
+                        .unwrap();
+                    assert_eq!(seen, want[..n], "visit {p:?}, stop after {stop}");
+                    let mut seen = Vec::new();
+                    cursor
+                        .visit(KeyRange::prefix(p), &mut |k, _| {
+                            seen.push(k.to_vec());
+                            Ok(seen.len() <= stop)
+                        })
+                        .unwrap();
+                    assert_eq!(seen, want[..n], "cursor {p:?}, stop after {stop}");
+                }
+            }
         }
     }
 }

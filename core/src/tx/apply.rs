@@ -333,5 +333,31 @@ mod tests {
         db.transact_edn("[[:db/retractEntity 4] [:db/add 3 :friend 4]]")
             .expect("tx");
         assert_eq!(friends_of(&db, "c"), edn::read("#{[4]}").expect("c"));
+        // A stored reference loaded into the transaction before the first retractEntity; one
+        // retracted and asserted again after it; a cardinality-one reference replaced after it.
+        db.transact_edn(
+            "[{:db/ident :best :db/valueType :db.type/ref :db/cardinality :db.cardinality/one}]",
+        )
+        .expect("schema");
+        db.transact_edn(r#"[{:db/id 5 :name "e" :best 3} {:db/id 6 :name "f" :best 4}]"#)
+            .expect("best");
+        db.transact_edn(
+            r#"[[:db/add 5 :friend 4]
+                [:db/retractEntity 9]
+                [:db/retract 3 :friend 4]
+                [:db/add 3 :friend 4]
+                [:db/add 6 :best 5]
+                [:db/retractEntity 4]
+                [:db/retractEntity 3]]"#,
+        )
+        .expect("tx");
+        assert_eq!(friends_of(&db, "c"), edn::read("#{}").expect("c gone"));
+        assert_eq!(friends_of(&db, "e"), edn::read("#{}").expect("e"));
+        let best = |name: &str| {
+            let q = alloc::format!(r#"[:find ?b :where [?e :name "{name}"] [?e :best ?b]]"#);
+            db.query(&edn::read(&q).expect("query"), &[]).expect("run")
+        };
+        assert_eq!(best("e"), edn::read("#{}").expect("e's best was 3"));
+        assert_eq!(best("f"), edn::read("#{[5]}").expect("f's best is 5"));
     }
 }
