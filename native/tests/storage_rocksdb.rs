@@ -207,22 +207,21 @@ fn prefix_bloom_scans_match_total_order() {
                 let want = keys(reader, KeyRange::prefix(p), Direction::Forward);
                 for stop in [usize::MAX, 0, 2] {
                     let n = want.len().min(stop.saturating_add(1));
-                    let mut seen = Vec::new();
-                    reader
-                        .visit(KeyRange::prefix(p), &mut |k, _| {
+                    // The keys a visit lends until it is told to stop after `stop` more.
+                    let lent = |visit: &mut dyn FnMut(&mut Visitor<'_>) -> Result<()>| {
+                        let mut seen = Vec::new();
+                        visit(&mut |k, _| {
                             seen.push(k.to_vec());
                             Ok(seen.len() <= stop)
                         })
                         .unwrap();
-                    assert_eq!(seen, want[..n], "visit {p:?}, stop after {stop}");
-                    let mut seen = Vec::new();
-                    cursor
-                        .visit(KeyRange::prefix(p), &mut |k, _| {
-                            seen.push(k.to_vec());
-                            Ok(seen.len() <= stop)
-                        })
-                        .unwrap();
-                    assert_eq!(seen, want[..n], "cursor {p:?}, stop after {stop}");
+                        seen
+                    };
+                    let range = || KeyRange::prefix(p);
+                    let visited = lent(&mut |f| reader.visit(range(), f));
+                    assert_eq!(visited, want[..n], "visit {p:?}, stop after {stop}");
+                    let visited = lent(&mut |f| cursor.visit(range(), f));
+                    assert_eq!(visited, want[..n], "cursor {p:?}, stop after {stop}");
                 }
             }
         }

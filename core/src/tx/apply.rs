@@ -301,9 +301,14 @@ fn holders_of(
 mod tests {
     use crate::{edn, Database, Value};
 
-    fn friends_of(db: &Database, name: &str) -> Value {
-        let q = alloc::format!(r#"[:find ?f :where [?e :name "{name}"] [?e :friend ?f]]"#);
+    /// The values of `attr` on the entity named `name`, as `#{[v] …}`.
+    fn values(db: &Database, name: &str, attr: &str) -> Value {
+        let q = alloc::format!(r#"[:find ?v :where [?e :name "{name}"] [?e {attr} ?v]]"#);
         db.query(&edn::read(&q).expect("query"), &[]).expect("run")
+    }
+
+    fn friends_of(db: &Database, name: &str) -> Value {
+        values(db, name, ":friend")
     }
 
     /// `retractEntity` removes the references to its entity that the same transaction asserted,
@@ -353,10 +358,7 @@ mod tests {
         .expect("tx");
         assert_eq!(friends_of(&db, "c"), edn::read("#{}").expect("c gone"));
         assert_eq!(friends_of(&db, "e"), edn::read("#{}").expect("e"));
-        let best = |name: &str| {
-            let q = alloc::format!(r#"[:find ?b :where [?e :name "{name}"] [?e :best ?b]]"#);
-            db.query(&edn::read(&q).expect("query"), &[]).expect("run")
-        };
+        let best = |name: &str| values(&db, name, ":best");
         assert_eq!(best("e"), edn::read("#{}").expect("e's best was 3"));
         assert_eq!(best("f"), edn::read("#{[5]}").expect("f's best is 5"));
     }
