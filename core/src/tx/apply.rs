@@ -30,10 +30,10 @@ pub struct Working<'v> {
     slots: BTreeMap<(EntityId, AttrId), Slot>,
     /// Values asserted although already held (recorded in history for dimensioned transactions).
     again: BTreeSet<(EntityId, AttrId, Value)>,
-    /// The slots each entity id is a value in, for `retract_entity`'s search for references that
-    /// storage does not hold yet (asserted by this transaction): built by the first
-    /// `retractEntity` from every slot, kept up by later assertions. Entries may be stale (a value
-    /// retracted since); each is checked against its slot when used.
+    /// The slots of reference attributes each entity id is a value in, for `retract_entity`'s
+    /// search for references that storage does not hold yet (asserted by this transaction): built
+    /// by the first `retractEntity` from every slot, kept up by later assertions. Entries may be
+    /// stale (a value retracted since); each is checked against its slot when used.
     holders: Option<HashMap<EntityId, Vec<(EntityId, AttrId)>>>,
 }
 
@@ -84,16 +84,19 @@ impl<'v> Working<'v> {
         Ok(&self.slot(e, a)?.after)
     }
 
-    /// Asserts `v`; for cardinality one, replaces whatever was there.
-    pub fn add(&mut self, e: EntityId, a: AttrId, v: Value, many: bool) -> Result<()> {
+    /// Asserts `v` for `attr`; unless `many`, replaces whatever was there.
+    pub fn add(&mut self, e: EntityId, attr: &Attribute, v: Value, many: bool) -> Result<()> {
+        let a = attr.id;
         let s = self.slot(e, a)?;
         if !many {
             s.after.clear();
         }
         let again = s.before.contains_key(&v);
         s.after.insert(v.clone());
-        if let (Some(holders), Some(target)) = (&mut self.holders, crate::index::ref_target(&v)) {
-            holders.entry(target).or_default().push((e, a));
+        if let (Some(holders), true) = (&mut self.holders, attr.is_ref()) {
+            if let Some(target) = crate::index::ref_target(&v) {
+                holders.entry(target).or_default().push((e, a));
+            }
         }
         if again {
             self.again.insert((e, a, v));
@@ -181,13 +184,15 @@ impl<'v> Working<'v> {
                 incoming.push((d.e, d.a));
             }
             // References this transaction asserted (storage's are in `refs_to`).
-            let holders = self.holders.get_or_insert_with(|| holders_of(&self.slots));
+            let holders = self
+                .holders
+                .get_or_insert_with(|| holders_of(&self.slots, schema));
             for &(src, a) in holders.get(&e).map(Vec::as_slice).unwrap_or(&[]) {
                 let holds = self
                     .slots
                     .get(&(src, a))
                     .is_some_and(|slot| slot.after.contains(&target));
-                if holds && schema.by_id(a).is_some_and(|x| x.is_ref()) {
+                if holds {
                     incoming.push((src, a));
                 }
             }
@@ -284,12 +289,14 @@ impl<'v> Working<'v> {
     }
 }
 
-/// Every slot each entity id is a value in (see `Working::holders`).
+/// Every slot of a reference attribute each entity id is a value in (see `Working::holders`).
 fn holders_of(
     slots: &BTreeMap<(EntityId, AttrId), Slot>,
+    schema: &Schema,
 ) -> HashMap<EntityId, Vec<(EntityId, AttrId)>> {
     let mut out: HashMap<EntityId, Vec<(EntityId, AttrId)>> = HashMap::new();
-    for (&(e, a), slot) in slots {
+    let is_ref = |a: AttrId| schema.by_id(a).is_some_and(|x| x.is_ref());
+    for (&(e, a), slot) in slots.iter().filter(|((_, a), _)| is_ref(*a)) {
         for target in slot.after.iter().filter_map(crate::index::ref_target) {
             out.entry(target).or_default().push((e, a));
         }

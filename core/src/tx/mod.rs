@@ -156,7 +156,7 @@ pub fn prepare(
                 }
                 let attr = ctx.attr(a)?;
                 check_type(&attr, &v)?;
-                work.add(e, attr.id, v, attr.is_many())?;
+                work.add(e, &attr, v, attr.is_many())?;
             }
             Op::Retract(e, a, v) => {
                 let e = ctx.entity(e)?;
@@ -193,7 +193,7 @@ pub fn prepare(
                         cur.iter().collect::<Vec<_>>()
                     ));
                 }
-                work.add(e, attr.id, new, false)?;
+                work.add(e, &attr, new, false)?;
             }
             Op::Assoc(e, a, k, v) => {
                 let e = ctx.entity(e)?;
@@ -211,7 +211,7 @@ pub fn prepare(
                 m.insert(k.clone(), v.clone());
                 let v = Value::Map(m);
                 check_type(&attr, &v)?;
-                work.add(e, attr.id, v, false)?;
+                work.add(e, &attr, v, false)?;
             }
             Op::Conj(e, a, v) => {
                 let e = ctx.entity(e)?;
@@ -229,7 +229,7 @@ pub fn prepare(
                 xs.push(v.clone());
                 let v = Value::Vector(xs);
                 check_type(&attr, &v)?;
-                work.add(e, attr.id, v, false)?;
+                work.add(e, &attr, v, false)?;
             }
         }
     }
