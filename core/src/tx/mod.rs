@@ -15,7 +15,7 @@ pub use report::{Datom, Delta, TxReport};
 
 use crate::codec::{encode_value, put_u64};
 use crate::index::{
-    attr_key, history_key, history_value, meta_key, tx_key, write_current_key, write_history_key,
+    attr_key, history_value, meta_key, tx_key, write_current_key, write_history_key,
     write_meta_key, EntityId, Index, RawDatom,
 };
 use crate::schema::{check_type, AttrId, Attribute, Schema};
@@ -266,15 +266,7 @@ pub fn prepare(
         }
         // The datom's time as a current datom is over: it moves to history, keyed by the
         // transaction that asserted it (`d.tx`), valued with this one.
-        for entity_first in [true, false] {
-            batch.put_with(
-                |k| {
-                    write_history_key(entity_first, d, k);
-                    Ok(())
-                },
-                &closed,
-            )?;
-        }
+        put_history(&mut batch, d, &closed)?;
         let r = RawDatom {
             tx,
             added: false,
@@ -318,8 +310,7 @@ pub fn prepare(
     if record_again {
         for d in &diff.reasserted {
             let d = RawDatom { tx, ..d.clone() };
-            batch.put(history_key(true, &d), history_value(None));
-            batch.put(history_key(false, &d), history_value(None));
+            put_history(&mut batch, &d, &history_value(None))?;
             reasserted.push(d);
         }
     }
@@ -343,6 +334,20 @@ pub fn prepare(
         retracted: diff.retracted,
         reasserted,
     })
+}
+
+/// Writes `d`'s two history entries (entity first and attribute first), valued `value`.
+fn put_history(batch: &mut WriteBatch, d: &RawDatom, value: &[u8]) -> Result<()> {
+    for entity_first in [true, false] {
+        batch.put_with(
+            |k| {
+                write_history_key(entity_first, d, k);
+                Ok(())
+            },
+            value,
+        )?;
+    }
+    Ok(())
 }
 
 /// The counts of the attributes of statistics group `group` (see [`crate::index::stats_key`]),
