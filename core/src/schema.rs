@@ -296,6 +296,8 @@ pub struct Schema {
     attrs: Arc<Vec<Attribute>>,
     /// Current datoms per attribute (index statistics for the query planner).
     counts: Vec<u64>,
+    /// How many attributes are references (`retractEntity` looks for references only if any).
+    refs: usize,
 }
 
 impl Schema {
@@ -347,6 +349,11 @@ impl Schema {
         self.attrs.is_empty()
     }
 
+    /// Whether any attribute is a reference.
+    pub fn has_refs(&self) -> bool {
+        self.refs > 0
+    }
+
     /// The id `ident` has, interning it as an undeclared attribute if new.
     /// Returns the id and whether it was new.
     pub fn intern(&mut self, ident: &Keyword) -> Result<(AttrId, bool)> {
@@ -366,6 +373,7 @@ impl Schema {
         let slot = Arc::make_mut(&mut self.attrs)
             .get_mut(attr.id as usize)
             .ok_or_else(|| err!(Schema, "no attribute with id {}", attr.id))?;
+        self.refs = self.refs + usize::from(attr.is_ref()) - usize::from(slot.is_ref());
         *slot = attr;
         Ok(())
     }
@@ -380,6 +388,7 @@ impl Schema {
             ));
         }
         Arc::make_mut(&mut self.by_ident).insert(attr.ident.clone(), attr.id);
+        self.refs += usize::from(attr.is_ref());
         Arc::make_mut(&mut self.attrs).push(attr);
         self.counts.push(0);
         Ok(())

@@ -4,7 +4,7 @@
 //! at the end the difference between what was loaded and what remains is the transaction's datoms.
 //! This makes redundant assertions and retractions of absent values produce nothing, by construction.
 
-use super::value_set::ValueSet;
+use super::value_set::{Loaded, ValueSet};
 use crate::index::{EntityId, RawDatom};
 use crate::schema::{AttrId, Attribute, Schema, Unique};
 use crate::view::View;
@@ -17,7 +17,7 @@ use hashbrown::HashMap;
 #[derive(Debug)]
 struct Slot {
     /// Value → the transaction that asserted it.
-    before: BTreeMap<Value, EntityId>,
+    before: Loaded,
     after: ValueSet,
 }
 
@@ -63,7 +63,7 @@ impl<'v> Working<'v> {
 
     fn slot(&mut self, e: EntityId, a: AttrId) -> Result<&mut Slot> {
         if !self.slots.contains_key(&(e, a)) {
-            let mut before = BTreeMap::new();
+            let mut before = Loaded::Empty;
             // An entity this transaction creates has nothing stored: no index probe.
             let fresh = (self.fresh_from..crate::index::TX0).contains(&e);
             if !fresh {
@@ -71,7 +71,7 @@ impl<'v> Working<'v> {
                     before.insert(d.v, d.tx);
                 }
             }
-            let after = before.keys().cloned().collect();
+            let after = before.values();
             self.slots.insert((e, a), Slot { before, after });
         }
         self.slots
@@ -91,7 +91,7 @@ impl<'v> Working<'v> {
         if !many {
             s.after.clear();
         }
-        let again = s.before.contains_key(&v);
+        let again = s.before.contains(&v);
         s.after.insert(v.clone());
         if let (Some(holders), true) = (&mut self.holders, attr.is_ref()) {
             if let Some(target) = crate::index::ref_target(&v) {
@@ -142,63 +142,81 @@ impl<'v> Working<'v> {
 
     /// Retracts every attribute of `e`, every ref to `e`, and (recursively) its components.
     pub fn retract_entity(&mut self, e: EntityId, schema: &Schema) -> Result<()> {
-        let mut todo = alloc::vec![e];
+        // Components still to retract, and those already retracted besides `root` (allocated
+        // only when the entity has components).
+        let root = e;
+        let mut todo = Vec::new();
         let mut seen = BTreeSet::new();
-        while let Some(e) = todo.pop() {
-            if !seen.insert(e) {
-                continue;
+        let mut next = Some(root);
+        while let Some(e) = next {
+            self.retract_one(e, schema, &mut todo)?;
+            next = core::iter::from_fn(|| todo.pop()).find(|&c| c != root && seen.insert(c));
+        }
+        Ok(())
+    }
+
+    /// Retracts every datom of `e` and every reference to it; pushes its components on `todo`.
+    fn retract_one(
+        &mut self,
+        e: EntityId,
+        schema: &Schema,
+        todo: &mut Vec<EntityId>,
+    ) -> Result<()> {
+        // One read of the entity loads the slot of every attribute it holds (not yet loaded),
+        // instead of one index seek per attribute. The datoms come in attribute order.
+        let mut datoms = self.view.entity_datoms(e)?.into_iter().peekable();
+        while let Some(d) = datoms.next() {
+            let mut before = Loaded::One(d.v, d.tx);
+            while let Some(more) = datoms.next_if(|x| x.a == d.a) {
+                before.insert(more.v, more.tx);
             }
-            // One read of the entity loads the slot of every attribute it holds (not yet
-            // loaded), instead of one index seek per attribute.
-            let mut held: BTreeMap<AttrId, BTreeMap<Value, EntityId>> = BTreeMap::new();
-            for d in self.view.entity_datoms(e)? {
-                held.entry(d.a).or_default().insert(d.v, d.tx);
-            }
-            for (a, before) in held {
-                self.slots.entry((e, a)).or_insert_with(|| Slot {
-                    after: before.keys().cloned().collect(),
-                    before,
-                });
-            }
-            let attrs: Vec<AttrId> = self
-                .slots
-                .range((e, 0)..=(e, AttrId::MAX))
-                .map(|((_, a), _)| *a)
-                .collect();
-            for a in attrs {
-                let attr = schema.attr(a)?;
-                if attr.is_component {
-                    for v in self.values(e, a)?.iter() {
-                        if let Some(c) = crate::index::ref_target(v) {
-                            todo.push(c);
-                        }
+            self.slots.entry((e, d.a)).or_insert_with(|| Slot {
+                after: before.values(),
+                before,
+            });
+        }
+        let attrs: Vec<AttrId> = self
+            .slots
+            .range((e, 0)..=(e, AttrId::MAX))
+            .map(|((_, a), _)| *a)
+            .collect();
+        for a in attrs {
+            let attr = schema.attr(a)?;
+            if attr.is_component {
+                for v in self.values(e, a)?.iter() {
+                    if let Some(c) = crate::index::ref_target(v) {
+                        todo.push(c);
                     }
                 }
-                self.retract_all(e, a)?;
             }
-            let target =
-                Value::Int(i64::try_from(e).map_err(|_| err!(Type, "entity id {e} too large"))?);
-            let mut incoming = Vec::new();
-            for d in self.view.refs_to(e, None)? {
-                let d = d?;
-                incoming.push((d.e, d.a));
+            self.retract_all(e, a)?;
+        }
+        // Without reference attributes nothing can point at `e`.
+        if !schema.has_refs() {
+            return Ok(());
+        }
+        let target =
+            Value::Int(i64::try_from(e).map_err(|_| err!(Type, "entity id {e} too large"))?);
+        let mut incoming = Vec::new();
+        for d in self.view.refs_to(e, None)? {
+            let d = d?;
+            incoming.push((d.e, d.a));
+        }
+        // References this transaction asserted (storage's are in `refs_to`).
+        let holders = self
+            .holders
+            .get_or_insert_with(|| holders_of(&self.slots, schema));
+        for &(src, a) in holders.get(&e).map(Vec::as_slice).unwrap_or(&[]) {
+            let holds = self
+                .slots
+                .get(&(src, a))
+                .is_some_and(|slot| slot.after.contains(&target));
+            if holds {
+                incoming.push((src, a));
             }
-            // References this transaction asserted (storage's are in `refs_to`).
-            let holders = self
-                .holders
-                .get_or_insert_with(|| holders_of(&self.slots, schema));
-            for &(src, a) in holders.get(&e).map(Vec::as_slice).unwrap_or(&[]) {
-                let holds = self
-                    .slots
-                    .get(&(src, a))
-                    .is_some_and(|slot| slot.after.contains(&target));
-                if holds {
-                    incoming.push((src, a));
-                }
-            }
-            for (src, a) in incoming {
-                self.retract(src, a, &target)?;
-            }
+        }
+        for (src, a) in incoming {
+            self.retract(src, a, &target)?;
         }
         Ok(())
     }
@@ -224,20 +242,20 @@ impl<'v> Working<'v> {
         // (attribute, value) → entity, for unique values asserted by this transaction.
         let mut claimed: BTreeMap<(AttrId, &Value), EntityId> = BTreeMap::new();
         for ((e, a), slot) in &self.slots {
-            for (v, tx) in &slot.before {
+            for (v, tx) in slot.before.iter() {
                 if !slot.after.contains(v) {
                     diff.retracted.push(RawDatom {
                         e: *e,
                         a: *a,
                         v: v.clone(),
-                        tx: *tx,
+                        tx,
                         added: true,
                     });
                 }
             }
             let unique = schema.attr(*a)?.unique.is_some();
             for v in slot.after.iter() {
-                if slot.before.contains_key(v) {
+                if slot.before.contains(v) {
                     continue;
                 }
                 if unique {
