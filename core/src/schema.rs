@@ -440,3 +440,26 @@ pub fn check_type(attr: &Attribute, v: &Value) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `has_refs` follows every way an attribute arrives or changes.
+    #[test]
+    fn has_refs_follows_definitions() {
+        let mut s = Schema::new();
+        let (id, _) = s.intern(&Keyword::new("friend")).expect("intern");
+        assert!(!s.has_refs());
+        let mut friend = Attribute::new(id, Keyword::new("friend"));
+        friend.value_type = Some(ValueType::Ref);
+        s.set(friend.clone()).expect("set");
+        assert!(s.has_refs());
+        s.set(Attribute::new(id, Keyword::new("friend")))
+            .expect("set back");
+        assert!(!s.has_refs());
+        let mut loaded = Schema::new();
+        loaded.push_loaded(friend).expect("load");
+        assert!(loaded.has_refs());
+    }
+}
