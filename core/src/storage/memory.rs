@@ -10,6 +10,7 @@
 
 use super::memory_key::Key;
 use super::memory_tree::{Finger, Tree};
+use super::memory_value::Bytes;
 use super::{
     BatchOp, Cursor, Direction, EntryIter, KeyRange, ReadStorage, Storage, Visitor, WriteBatch,
 };
@@ -102,7 +103,7 @@ fn get(parts: &Parts, key: &[u8]) -> Result<Option<Vec<u8>>> {
     let Some(map) = parts.get(part_of(key)) else {
         return Ok(None);
     };
-    Ok(map.get(&Key::from_slice(key)).cloned())
+    Ok(map.get(&Key::from_slice(key)).map(Bytes::to_vec))
 }
 
 /// A non-empty range: its bounds and the parts it spans.
@@ -149,7 +150,7 @@ fn scan(parts: &Parts, range: KeyRange, direction: Direction) -> EntryIter<'_> {
         return Box::new(core::iter::empty());
     };
     let maps = span.parts(parts);
-    let entry = |(k, v): (&Key, &Vec<u8>)| Ok((k.bytes().to_vec(), v.clone()));
+    let entry = |(k, v): (&Key, &Bytes)| Ok((k.bytes().to_vec(), v.to_vec()));
     match direction {
         Direction::Forward => Box::new(
             maps.iter()
@@ -283,7 +284,7 @@ impl Storage for MemoryStorage {
             }
             let map = Arc::make_mut(&mut parts[i]);
             match value {
-                Some(v) => map.insert(Key::from_slice(key), v.to_vec()),
+                Some(v) => map.insert(Key::from_slice(key), Bytes::new(v)),
                 None => {
                     map.remove(&Key::from_slice(key));
                 }

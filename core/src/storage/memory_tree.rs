@@ -13,6 +13,7 @@ mod finger;
 pub use finger::Finger;
 
 use super::memory_key::Key;
+use super::memory_value::Bytes;
 use super::Visitor;
 use crate::Result;
 use alloc::collections::{vec_deque, VecDeque};
@@ -28,7 +29,7 @@ const LEAF_CAP: usize = 32;
 /// The most children an inner node holds (inner nodes are few, and mostly in cache).
 const INNER_CAP: usize = 64;
 
-type Entry = (Key, Vec<u8>);
+type Entry = (Key, Bytes);
 
 /// A leaf's entries, in key order. A deque: removing the first entry (a retraction of the oldest
 /// entity's datoms) or adding a last one costs no shift, and any other insertion or removal shifts
@@ -74,7 +75,7 @@ impl Tree {
     }
 
     /// The value of `key`.
-    pub fn get(&self, key: &Key) -> Option<&Vec<u8>> {
+    pub fn get(&self, key: &Key) -> Option<&Bytes> {
         let mut node = &self.root;
         loop {
             match node {
@@ -90,7 +91,7 @@ impl Tree {
     }
 
     /// Sets `key` to `value`.
-    pub fn insert(&mut self, key: Key, value: Vec<u8>) {
+    pub fn insert(&mut self, key: Key, value: Bytes) {
         let (added, split) = insert(&mut self.root, key, value, true);
         self.len += usize::from(added);
         if let Some((sep, right)) = split {
@@ -216,7 +217,7 @@ fn read_leaf(
         if !whole && end.is_some_and(|end| *k >= *end) {
             return Ok(false);
         }
-        if !f(k.bytes(), v)? {
+        if !f(k.bytes(), v.as_slice())? {
             return Ok(false);
         }
     }
@@ -346,7 +347,7 @@ fn search(entries: &Leaf, key: &Key) -> core::result::Result<usize, usize> {
 fn insert(
     node: &mut Node,
     key: Key,
-    value: Vec<u8>,
+    value: Bytes,
     last_in_parent: bool,
 ) -> (bool, Option<(Key, Node)>) {
     match node {
@@ -470,7 +471,7 @@ impl<'a> Range<'a> {
 }
 
 impl<'a> Iterator for Range<'a> {
-    type Item = (&'a Key, &'a Vec<u8>);
+    type Item = (&'a Key, &'a Bytes);
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
@@ -592,12 +593,12 @@ mod tests {
         // Leaves full from appends: [0, 1000, …, 31000], [32000, …], ….
         let mut t = Tree::default();
         for i in 0..(4 * LEAF_CAP as u32) {
-            t.insert(key(i * 1000), Vec::new());
+            t.insert(key(i * 1000), Bytes::new(&[]));
         }
         // Keys between the first leaf's last and the second's first, each lower than the one
         // before: every one sorts last in the full first leaf.
         for k in (31_001..32_000).rev() {
-            t.insert(key(k), Vec::new());
+            t.insert(key(k), Bytes::new(&[]));
         }
         let leaves = check(&t);
         assert!(
@@ -614,7 +615,7 @@ mod tests {
         // Three levels of inner nodes: more than 32 × 64 × 64 entries.
         let n = 140_000u32;
         for i in 0..n {
-            t.insert(key(i), vec![i as u8]);
+            t.insert(key(i), Bytes::new(&[i as u8]));
             want.insert(i.to_be_bytes().to_vec(), vec![i as u8]);
         }
         let depth = |t: &Tree| {
@@ -651,7 +652,7 @@ mod tests {
         let mut t = Tree::default();
         let n = 50_000u32;
         for i in 0..n {
-            t.insert(key(i), i.to_le_bytes().to_vec());
+            t.insert(key(i), Bytes::new(&i.to_le_bytes()));
         }
         check(&t);
         assert_eq!(t.len(), n as usize);
@@ -661,7 +662,10 @@ mod tests {
         // Full leaves (appends leave them so), full inner nodes above them.
         let leaves = (n as usize).div_ceil(LEAF_CAP);
         assert_eq!(root.kids.len(), leaves.div_ceil(INNER_CAP));
-        assert_eq!(t.get(&key(4_321)), Some(&4_321u32.to_le_bytes().to_vec()));
+        assert_eq!(
+            t.get(&key(4_321)).map(Bytes::to_vec),
+            Some(4_321u32.to_le_bytes().to_vec())
+        );
         assert_eq!(t.get(&key(n)), None);
         for i in (0..n).filter(|i| i % 7 != 0) {
             assert!(t.remove(&key(i)));
@@ -710,7 +714,7 @@ mod tests {
             for op in ops {
                 match op {
                     Op::Put(k, v) => {
-                        t.insert(k16(k), vec![v]);
+                        t.insert(k16(k), Bytes::new(&[v]));
                         m.insert(k.to_be_bytes().to_vec(), vec![v]);
                     }
                     Op::Delete(k) => {
@@ -720,7 +724,7 @@ mod tests {
                         let (s, e) = (s.to_be_bytes().to_vec(), e.map(|e| e.to_be_bytes().to_vec()));
                         let got: Vec<(Vec<u8>, Vec<u8>)> = t
                             .range(&Key::new(s.clone()), e.clone().map(Key::new).as_ref(), forward)
-                            .map(|(k, v)| (k.bytes().to_vec(), v.clone()))
+                            .map(|(k, v)| (k.bytes().to_vec(), v.to_vec()))
                             .collect();
                         let mut want: Vec<(Vec<u8>, Vec<u8>)> = match e.clone() {
                             Some(e) if e <= s => Vec::new(),
@@ -764,7 +768,7 @@ mod tests {
             back.reverse();
             prop_assert_eq!(all(&t, false), back);
             for (k, v) in &m {
-                prop_assert_eq!(t.get(&Key::new(k.clone())), Some(v));
+                prop_assert_eq!(t.get(&Key::new(k.clone())).map(Bytes::to_vec), Some(v.clone()));
             }
         }
     }

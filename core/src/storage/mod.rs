@@ -21,6 +21,7 @@ mod journal;
 mod memory;
 mod memory_key;
 mod memory_tree;
+mod memory_value;
 
 pub use journal::{Journal, JournalStorage};
 pub use memory::MemoryStorage;

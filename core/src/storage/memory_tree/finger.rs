@@ -155,8 +155,8 @@ impl Tree {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::storage::memory_value::Bytes;
     use alloc::collections::BTreeMap;
-    use alloc::vec;
     use proptest::prelude::*;
 
     fn key(k: u16) -> Key {
@@ -177,7 +177,7 @@ mod tests {
             let mut t = Tree::default();
             let mut m = BTreeMap::new();
             for k in keys {
-                t.insert(key(k), vec![k as u8]);
+                t.insert(key(k), Bytes::new(&[k as u8]));
                 m.insert(k, ());
             }
             // Removals leave separators whose keys are gone, and merged nodes.
