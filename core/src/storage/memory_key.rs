@@ -60,6 +60,20 @@ impl Key {
         })
     }
 
+    /// The key's first 16 bytes (zero-padded) as a big-endian integer: `a <= b` implies
+    /// `a.head() <= b.head()`. (An inline key's bytes are zero-padded and a heap key is longer
+    /// than 16 bytes, so this is one fixed-size read: a variable-length copy is a call to a
+    /// byte-by-byte `memcpy` in WebAssembly.)
+    pub fn head(&self) -> u128 {
+        let bytes: &[u8] = match &self.0 {
+            Repr::Inline { bytes, .. } => bytes,
+            Repr::Heap(b) => b,
+        };
+        bytes
+            .first_chunk::<16>()
+            .map_or(0, |w| u128::from_be_bytes(*w))
+    }
+
     /// The key's bytes.
     pub fn bytes(&self) -> &[u8] {
         match &self.0 {
@@ -212,6 +226,11 @@ mod tests {
             Key::new(vec![1; 20]).cmp(&Key::new(vec![1; 17])),
             Ordering::Greater
         );
+        // Heads order keys as their bytes, zero-padded.
+        assert_eq!(Key::new(vec![]).head(), 0);
+        assert_eq!(Key::new(vec![1]).head(), 1 << 120);
+        assert_eq!(Key::new(vec![1, 0]).head(), Key::new(vec![1]).head());
+        assert_eq!(Key::new(vec![2; 40]).head(), u128::from_be_bytes([2; 16]));
         let long = vec![7u8; INLINE + 1];
         assert_eq!(Key::new(long.clone()).bytes(), &long[..]);
         assert_eq!(Key::from_slice(&long), Key::new(long.clone()));

@@ -9,8 +9,10 @@
 //! span) is left full instead of split in half.
 
 mod finger;
+mod seps;
 
 pub use finger::Finger;
+use seps::{Probe, Seps};
 
 use super::memory_key::Key;
 use super::memory_value::Bytes;
@@ -59,7 +61,7 @@ impl Default for Node {
 /// below `seps[i]`. Every leaf sits at the same depth.
 #[derive(Clone)]
 struct Inner {
-    seps: Vec<Key>,
+    seps: Seps,
     kids: Vec<Node>,
 }
 
@@ -76,10 +78,11 @@ impl Tree {
 
     /// The value of `key`.
     pub fn get(&self, key: &Key) -> Option<&Bytes> {
+        let probe = Probe::new(key);
         let mut node = &self.root;
         loop {
             match node {
-                Node::Inner(inner) => node = &inner.kids[inner.child_of(key)],
+                Node::Inner(inner) => node = &inner.kids[inner.child_of(probe)],
                 Node::Leaf(entries) => {
                     return search(entries, key)
                         .ok()
@@ -92,12 +95,15 @@ impl Tree {
 
     /// Sets `key` to `value`.
     pub fn insert(&mut self, key: Key, value: Bytes) {
-        let (added, split) = insert(&mut self.root, key, value, true);
+        let head = key.head();
+        let (added, split) = insert(&mut self.root, key, head, value, true);
         self.len += usize::from(added);
         if let Some((sep, right)) = split {
             let left = mem::take(&mut self.root);
+            let mut seps = Seps::with_capacity(INNER_CAP);
+            seps.push(sep);
             self.root = Node::Inner(Inner {
-                seps: vec![sep],
+                seps,
                 kids: vec![left, right],
             });
         }
@@ -105,7 +111,7 @@ impl Tree {
 
     /// Removes `key`; returns whether it was there.
     pub fn remove(&mut self, key: &Key) -> bool {
-        let removed = remove(&mut self.root, key);
+        let removed = remove(&mut self.root, Probe::new(key));
         self.len -= usize::from(removed);
         if let Node::Inner(inner) = &mut self.root {
             if inner.kids.len() == 1 {
@@ -138,13 +144,14 @@ impl Tree {
             forward,
             last_leaf: false,
         };
+        let (start_probe, end_probe) = (Probe::new(start), end.map(Probe::new));
         let mut node = &self.root;
         loop {
             match node {
                 Node::Inner(inner) => {
-                    let i = match (forward, end) {
-                        (true, _) => inner.child_of(start),
-                        (false, Some(end)) => inner.seps.partition_point(|s| s < end),
+                    let i = match (forward, end_probe) {
+                        (true, _) => inner.child_of(start_probe),
+                        (false, Some(end)) => inner.seps.below(end),
                         (false, None) => inner.kids.len() - 1,
                     };
                     range.path.push((inner, i));
@@ -181,11 +188,11 @@ fn visit(
             read_leaf(entries, from, end, hi, f)
         }
         Node::Inner(inner) => {
-            let first = start.map_or(0, |s| inner.child_of(s));
+            let first = start.map_or(0, |s| inner.child_of(Probe::new(s)));
             for (j, kid) in inner.kids.iter().enumerate().skip(first) {
                 // A child whose keys all lie at or past `end` is not entered: its leaf is likely
                 // out of cache.
-                if j > first && end.is_some_and(|end| inner.seps[j - 1] >= *end) {
+                if j > first && end.is_some_and(|end| inner.seps.get(j - 1) >= Some(end)) {
                     return Ok(false);
                 }
                 // Only the first child visited holds keys below `start`.
@@ -261,17 +268,17 @@ impl Node {
 impl Inner {
     /// The child whose span holds `key`, for a read or a removal: a plain binary search (a node
     /// out of cache costs a line per separator looked at).
-    fn child_of(&self, key: &Key) -> usize {
-        self.seps.partition_point(|s| s <= key)
+    fn child_of(&self, p: Probe<'_>) -> usize {
+        self.seps.at_or_below(p)
     }
 
     /// The child whose span holds `key`, for an insertion: past the last separator first, where
     /// appends, the commonest insertion, end.
-    fn child_for_insert(&self, key: &Key) -> usize {
+    fn child_for_insert(&self, p: Probe<'_>) -> usize {
         let n = self.seps.len();
         match self.seps.last() {
-            Some(last) if last <= key => n,
-            _ => self.seps[..n.saturating_sub(1)].partition_point(|s| s <= key),
+            Some(last) if last <= p.key => n,
+            _ => self.seps.at_or_below(p),
         }
     }
 
@@ -279,9 +286,11 @@ impl Inner {
     /// new node. `at` is where (see [`split_point`]).
     fn split(&mut self, at: usize) -> (Key, Node) {
         let kids = moved(&mut self.kids, at);
-        let seps = moved(&mut self.seps, at);
+        let seps = self.seps.split_off(at, INNER_CAP);
         // `seps[at - 1]`, now the last one left here, separates the two halves.
-        let up = self.seps.swap_remove(at - 1);
+        let Some(up) = self.seps.pop() else {
+            unreachable!("an inner node that overflowed has separators on both sides of `at`")
+        };
         (up, Node::Inner(Inner { seps, kids }))
     }
 
@@ -347,6 +356,7 @@ fn search(entries: &Leaf, key: &Key) -> core::result::Result<usize, usize> {
 fn insert(
     node: &mut Node,
     key: Key,
+    head: u128,
     value: Bytes,
     last_in_parent: bool,
 ) -> (bool, Option<(Key, Node)>) {
@@ -370,9 +380,9 @@ fn insert(
             }
         },
         Node::Inner(inner) => {
-            let i = inner.child_for_insert(&key);
+            let i = inner.child_for_insert(Probe { key: &key, head });
             let last = i + 1 == inner.kids.len();
-            let (added, split) = insert(&mut inner.kids[i], key, value, last);
+            let (added, split) = insert(&mut inner.kids[i], key, head, value, last);
             let Some((sep, right)) = split else {
                 return (added, None);
             };
@@ -385,9 +395,9 @@ fn insert(
     }
 }
 
-fn remove(node: &mut Node, key: &Key) -> bool {
+fn remove(node: &mut Node, p: Probe<'_>) -> bool {
     match node {
-        Node::Leaf(entries) => match search(entries, key) {
+        Node::Leaf(entries) => match search(entries, p.key) {
             Ok(i) => {
                 entries.remove(i);
                 true
@@ -395,8 +405,8 @@ fn remove(node: &mut Node, key: &Key) -> bool {
             Err(_) => false,
         },
         Node::Inner(inner) => {
-            let i = inner.child_of(key);
-            let removed = remove(&mut inner.kids[i], key);
+            let i = inner.child_of(p);
+            let removed = remove(&mut inner.kids[i], p);
             if removed {
                 inner.rebalance(i);
             }
@@ -536,10 +546,10 @@ mod tests {
                 }
                 Node::Inner(inner) => {
                     assert_eq!(inner.kids.len(), inner.seps.len() + 1);
-                    assert!(inner.seps.windows(2).all(|w| w[0] < w[1]));
+                    assert!(inner.seps.keys().windows(2).all(|w| w[0] < w[1]));
                     (0..inner.kids.len())
                         .map(|i| {
-                            let l = if i == 0 { lo } else { Some(&inner.seps[i - 1]) };
+                            let l = if i == 0 { lo } else { inner.seps.get(i - 1) };
                             let h = inner.seps.get(i).or(hi);
                             walk(&inner.kids[i], l, h, depth + 1, leaves)
                         })

@@ -7,7 +7,7 @@
 //! From a finger, a probe climbs only as far as the span that holds its key (usually the current
 //! leaf's parent, just read) and descends from there.
 
-use super::{read_leaf, Inner, Key, Leaf, Node, Tree};
+use super::{read_leaf, Inner, Key, Leaf, Node, Probe, Tree};
 use crate::storage::Visitor;
 use crate::Result;
 use alloc::vec::Vec;
@@ -66,6 +66,7 @@ impl<'t> Finger<'t> {
         } else {
             self.path.clear();
         }
+        let probe = Probe::new(key);
         let (mut node, (mut lo, mut hi)) = match self.path.last() {
             Some(level) => (&level.inner.kids[level.at], level.child_span()),
             None => (root, (None, None)),
@@ -73,7 +74,7 @@ impl<'t> Finger<'t> {
         loop {
             match node {
                 Node::Inner(inner) => {
-                    let at = inner.child_of(key);
+                    let at = inner.child_of(probe);
                     let level = Level { inner, lo, hi, at };
                     (lo, hi) = level.child_span();
                     self.path.push(level);
