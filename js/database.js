@@ -23,7 +23,7 @@ const guarded = (callback) => (arg) => {
  * a small transaction's time.
  */
 class TxReport {
-  #hex;
+  #text;
   #data;
   // One accessor object for every report: V8 then gives all reports one shape (a getter closure
   // per report made each its own, and the constructor 4× slower). It reads private fields, so it
@@ -32,8 +32,8 @@ class TxReport {
     enumerable: true,
     get() {
       if (this.#data === undefined) {
-        this.#data = decodeTxData(this.#hex);
-        this.#hex = undefined;
+        this.#data = decodeTxData(this.#text);
+        this.#text = undefined;
       }
       return this.#data;
     },
@@ -42,9 +42,10 @@ class TxReport {
   /**
    * `tx` and `ms` are numbers (or `tx` a bigint); `flat` the tempids as `[tempid, id, …]`
    * (`:db/current-tx` among them), or `null` for a report known to have no other (its
-   * `:db/current-tx` entry is then made here); `hex` the datoms in the engine's encoding.
+   * `:db/current-tx` entry is then made here); `text` the datoms in the engine's encoding
+   * (web/src/report_text.rs).
    */
-  constructor(tx, ms, flat, hex) {
+  constructor(tx, ms, flat, text) {
     const tempids = {};
     this.tx = tx;
     this.txInstant = new Date(ms);
@@ -57,7 +58,7 @@ class TxReport {
       }
     }
     this.tempids = tempids;
-    this.#hex = hex;
+    this.#text = text;
     // An own, enumerable accessor: `{...report}`, `Object.keys`, `structuredClone` and
     // `postMessage` see `txData` as they would a plain property (decoding it then).
     Object.defineProperty(this, 'txData', TxReport.#txData);
@@ -65,9 +66,9 @@ class TxReport {
 
   /**
    * The report of a transaction `raw` (the engine) just committed, from what its `transact` or
-   * `transactJson` returned (web/src/database.rs): most often the datoms' hex text alone, the two
+   * `transactJson` returned (web/src/database.rs): most often the datoms' text alone, the two
    * numbers then asked for; else (tempids of its own, or ids past 2^53) the array
-   * `[tx, txInstant (ms), [tempid, id, …], datoms (hex)]`, which is also how listeners get it.
+   * `[tx, txInstant (ms), [tempid, id, …], datoms (text)]`, which is also how listeners get it.
    */
   static of(raw, r) {
     if (typeof r === 'string') return new TxReport(raw.lastTx(), raw.lastTxInstant(), null, r);

@@ -102,6 +102,32 @@ test('values in: the keyword rule, integral numbers, BigInt, Date, Set, Map, Uin
   assert.throws(() => toEdn({ 'not a keyword': 1 }), { kind: 'parse' });
 });
 
+test('txData of retractions and updates: every datom with its entity, attribute, value and tx', () => {
+  const db = new Database({ schema, clock: null });
+  db.transact([
+    { ':db/id': -1, 'person/name': 'Ann', 'person/tags': [':admin', ':dev'], age: 30 },
+    { ':db/id': -2, 'person/name': 'Bob', age: 40 },
+  ]);
+  const pick = (r) => r.txData.map(({ e, a, v, tx, added }) => [e, a, v, tx === r.tx, added]);
+  const retracted = db.transact([[':db/retractEntity', 1]]);
+  assert.deepEqual(pick(retracted).sort(), [
+    [1, ':age', 30, true, false],
+    [1, ':person/name', 'Ann', true, false],
+    [1, ':person/tags', ':admin', true, false],
+    [1, ':person/tags', ':dev', true, false],
+  ]);
+  // Two entities, the same attribute on both, a retraction and an assertion of one attribute.
+  const updated = db.transact([[':db/add', 2, ':age', 41], [':db/add', 3, ':age', 5.5], [':db/add', 3, ':flag', true]]);
+  assert.deepEqual(pick(updated).sort(), [
+    [2, ':age', 40, true, false],
+    [2, ':age', 41, true, true],
+    [3, ':age', 5.5, true, true],
+    [3, ':flag', true, true, true],
+  ]);
+  const nothing = db.transact([[':db/add', 2, ':age', 41]]);
+  assert.deepEqual(nothing.txData, []);
+});
+
 test('readEdn tagged form keeps 1 and 1.0 apart; canonicalEdn', () => {
   assert.deepEqual(readEdn('[1 1.0 :k "s"]', { tagged: true }), ['vec', [['int', 1n], ['float', 1], ['kw', 'k'], ['str', 's']]]);
   assert.equal(canonicalEdn('{:b 1.0, :a #{2 1}}'), '{:a #{1 2}, :b 1.0}');

@@ -27,7 +27,7 @@ pub struct RawDatabase {
     db: Rc<RefCell<Database>>,
     pending: Pending,
     journal: Option<Journal>,
-    /// The transaction id and instant (ms) of the report `transact` last returned as bare hex
+    /// The transaction id and instant (ms) of the report `transact` last returned as bare
     /// text, for `lastTx` and `lastTxInstant`.
     last: Cell<(f64, f64)>,
 }
@@ -166,59 +166,13 @@ fn datoms_to_js(ds: &[Datom]) -> JsValue {
     ds.iter().map(datom_to_js).collect::<Array>().into()
 }
 
-/// The datoms of a transaction report, from their hex text (`tx_data_hex`; the JS layer calls
+/// The datoms of a transaction report, from their text ([`crate::report_text`]; the JS layer calls
 /// this the first time a report's `txData` is read).
 #[wasm_bindgen(js_name = decodeTxData)]
-pub fn decode_tx_data(hex: JsValue) -> Result<JsValue, JsValue> {
-    let hex = text_arg(&hex, "txData").js()?;
-    let bytes = dfdb_core::codec::hex::decode(&hex)
-        .ok_or_else(|| js_error(&Error::Type("txDataHex is not hex".into())))?;
-    let malformed = || js_error(&Error::Type("txDataHex holds a malformed datom".into()));
-    let out = Array::new();
-    let mut rest = bytes.as_slice();
-    while !rest.is_empty() {
-        let mut field = || -> Result<Value, JsValue> {
-            let (v, n) = dfdb_core::codec::decode_value(rest).js()?;
-            rest = rest.get(n..).unwrap_or(&[]);
-            Ok(v)
-        };
-        let (e, a, v, tx, added) = (field()?, field()?, field()?, field()?, field()?);
-        let (Value::Int(e), Value::Keyword(a), Value::Int(tx), Value::Bool(added)) =
-            (e, a, tx, added)
-        else {
-            return Err(malformed());
-        };
-        out.push(&datom_to_js(&Datom {
-            e: e as u64,
-            a,
-            v,
-            tx: tx as u64,
-            added,
-        }));
-    }
-    Ok(out.into())
-}
-
-/// The datoms of a report in the engine's compact encoding, as hex text: each datom as five values
-/// one after another (no enclosing collection, so a value may nest as deep as the codec allows
-/// anywhere else). They stay encoded until JS reads `txData` (building a JS object per datom was a
-/// third of a one-datom transaction's time, and most callers never look), as hex text rather than
-/// a `Uint8Array`: every typed array is an external allocation that hastens V8's garbage
-/// collections, and one per transaction made five-datom transactions ~20–50% slower.
-fn tx_data_hex(r: &TxReport) -> String {
-    let mut bytes = Vec::new();
-    for d in &r.tx_data {
-        for field in [
-            Value::Int(d.e as i64),
-            Value::Keyword(d.a.clone()),
-            d.v.clone(),
-            Value::Int(d.tx as i64),
-            Value::Bool(d.added),
-        ] {
-            dfdb_core::codec::encode_value(&field, &mut bytes);
-        }
-    }
-    dfdb_core::codec::hex::encode(&bytes)
+pub fn decode_tx_data(text: JsValue) -> Result<JsValue, JsValue> {
+    let text = text_arg(&text, "txData").js()?;
+    let datoms = crate::report_text::decode(&text).js()?;
+    Ok(datoms_to_js(&datoms))
 }
 
 /// Whether the report's only tempid is `:db/current-tx` and its id a safe JS integer: then `tx`
@@ -249,7 +203,7 @@ fn report_to_js(r: &TxReport) -> JsValue {
         &eid_to_js(r.tx),
         &JsValue::from_f64(r.tx_instant as f64),
         &flat,
-        &JsValue::from_str(&tx_data_hex(r)),
+        &JsValue::from_str(&crate::report_text::encode(r)),
     )
     .into()
 }
@@ -469,7 +423,7 @@ impl RawDatabase {
     /// Commits a transaction: `tx` is EDN text or JS data (a tx-data array, or
     /// `{"tx-data": [...], "tx-meta": {...}}`); `options.txInstant` (`Date` or ms) and
     /// `options.txMeta` (JS object) override. Returns the report as `transact_value` hands it
-    /// over: the datoms' hex text (then `lastTx`/`lastTxInstant`), or the array form.
+    /// over: the datoms' text (then `lastTx`/`lastTxInstant`), or the array form.
     pub fn transact(&self, tx: JsValue, options: Option<Object>) -> Result<JsValue, JsValue> {
         let value = match tx.as_string() {
             Some(text) => edn::read_with(&text, &edn::tx_data_options()).js()?,
@@ -493,7 +447,7 @@ impl RawDatabase {
     }
 
     /// The id of the transaction whose report `transact` or `transactJson` last returned as
-    /// bare hex text.
+    /// bare text.
     #[wasm_bindgen(js_name = lastTx)]
     pub fn last_tx(&self) -> f64 {
         self.last.get().0
@@ -515,11 +469,11 @@ impl RawDatabase {
         if !plain_report(&report) {
             return Ok(report_to_js(&report));
         }
-        // A report without tempids of its own (most are) crosses as its datoms' hex text alone,
+        // A report without tempids of its own (most are) crosses as its datoms' text alone,
         // and `js/database.js` asks for the two numbers right after: no string to format and
         // parse back, no array. Set after `with_db_mut`, whose listeners may transact again.
         self.last.set((report.tx as f64, report.tx_instant as f64));
-        Ok(JsValue::from_str(&tx_data_hex(&report)))
+        Ok(JsValue::from_str(&crate::report_text::encode(&report)))
     }
 
     /// Runs a query (EDN text) with JS-data inputs for its non-`$` `:in` elements.

@@ -16,6 +16,7 @@ pub mod error;
 pub mod json;
 pub mod json_read;
 pub mod numbers;
+pub mod report_text;
 pub mod storage;
 
 pub use database::RawDatabase;
