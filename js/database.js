@@ -122,11 +122,39 @@ function jsonExact(v, depth) {
   }
 }
 
+/** A value that crosses to `transactOp` as it is: a string, a finite number or a boolean. */
+const plain = (x) => typeof x === 'string' || typeof x === 'boolean' || (typeof x === 'number' && Number.isFinite(x));
+
 /**
- * Commits `tx` on `raw` and returns its report: JS tx data with an exact JSON form crosses as one
- * JSON string (web/src/json_read.rs), EDN text and other JS data as they are.
+ * The code `RawDatabase.transactOp` (web/src/database.rs) knows `op` by, if `op` is a list-form
+ * operation it takes: `[":db/add", e, a, v]`, `[":db/retract", e, a]` or `[":db/retract", e, a,
+ * v]`, `[":db/retractEntity", e]`, with `e` a number, `a` a string and `v` plain; else -1.
+ */
+function opCode(op) {
+  if (!Array.isArray(op) || typeof op[1] !== 'number') return -1;
+  switch (op[0]) {
+    case ':db/add':
+      return op.length === 4 && typeof op[2] === 'string' && plain(op[3]) ? 0 : -1;
+    case ':db/retract':
+      return typeof op[2] === 'string' && (op.length === 3 || (op.length === 4 && plain(op[3]))) ? 1 : -1;
+    case ':db/retractEntity':
+      return op.length === 2 ? 2 : -1;
+    default:
+      return -1;
+  }
+}
+
+/**
+ * Commits `tx` on `raw` and returns its report: JS tx data of one simple operation crosses as its
+ * parts, other JS tx data with an exact JSON form as one JSON string (web/src/json_read.rs), EDN
+ * text and other JS data as they are.
  */
 function transactRaw(raw, tx, options) {
+  if (Array.isArray(tx) && tx.length === 1) {
+    const op = tx[0];
+    const code = opCode(op);
+    if (code >= 0) return TxReport.of(raw, raw.transactOp(code, op[1], op[2], op[3], options));
+  }
   if (typeof tx === 'object' && tx !== null && jsonExact(tx, 0)) {
     return TxReport.of(raw, raw.transactJson(JSON.stringify(tx), options));
   }

@@ -128,6 +128,44 @@ test('txData of retractions and updates: every datom with its entity, attribute,
   assert.deepEqual(nothing.txData, []);
 });
 
+test('a transaction of one operation (sent as its parts) does what the same data sent as JSON does', () => {
+  const ops = [
+    [':db/add', 1, ':name', 'Ann'],
+    [':db/add', 1, ':sex', ':female'],
+    [':db/add', 1, ':age', 30],
+    [':db/add', 1, ':ok', true],
+    [':db/add', 1, ':w', 1.5],
+    [':db/add', 1, ':age', 31],
+    [':db/add', 2, ':name', 'Bob'],
+    [':db/retract', 1, ':age', 30],
+    [':db/retract', 1, ':age', 31],
+    [':db/retract', 1, ':ok'],
+    [':db/retractEntity', 2],
+    [':db/retractEntity', 7],
+  ];
+  const parts = new Database({ clock: null });
+  const json = new Database({ clock: null });
+  const strip = (r) => r.txData.map(({ e, a, v, added }) => [e, a, v, added]);
+  for (const op of ops) {
+    // The map form of tx data never takes the one-operation path.
+    assert.deepEqual(strip(parts.transact([op])), strip(json.transact({ 'tx-data': [op] })), JSON.stringify(op));
+  }
+  assert.deepEqual(parts.entity(1), { ':db/id': 1, ':name': 'Ann', ':sex': ':female', ':w': 1.5 });
+  assert.equal(parts.entity(2), null);
+  const failure = (db, tx) => {
+    try {
+      db.transact(tx);
+    } catch (e) {
+      return [e.kind, e.message];
+    }
+    return null;
+  };
+  for (const op of [[':db/add', 1.5, ':a', 1], [':db/add', 1, 'name', 'x'], [':db/add', -1, ':a', 1], [':db/retract', 1, ':nope', 2]]) {
+    assert.deepEqual(failure(parts, [op]), failure(json, { 'tx-data': [op] }), JSON.stringify(op));
+  }
+  assert.notEqual(failure(parts, [[':db/add', 1.5, ':a', 1]]), null);
+});
+
 test('readEdn tagged form keeps 1 and 1.0 apart; canonicalEdn', () => {
   assert.deepEqual(readEdn('[1 1.0 :k "s"]', { tagged: true }), ['vec', [['int', 1n], ['float', 1], ['kw', 'k'], ['str', 's']]]);
   assert.equal(canonicalEdn('{:b 1.0, :a #{2 1}}'), '{:a #{1 2}, :b 1.0}');

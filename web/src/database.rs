@@ -446,6 +446,44 @@ impl RawDatabase {
         self.transact_value(value, options)
     }
 
+    /// `transact` of tx data holding one list-form operation on plain values, handed over as its
+    /// parts: `op` names the operation (0 `:db/add`, 1 `:db/retract`, 2 `:db/retractEntity`),
+    /// `e` is the entity id, `a` and `v` the attribute and value when the operation has them
+    /// (`undefined` where it has not). The same values as `transactJson` of
+    /// `[[op, e, a, v]]`, read as the value-by-value path reads them, without building and parsing
+    /// JSON text: the commonest small write (set one attribute, retract one entity) crosses as
+    /// numbers and at most two strings.
+    #[wasm_bindgen(js_name = transactOp)]
+    pub fn transact_op(
+        &self,
+        op: u32,
+        e: f64,
+        a: JsValue,
+        v: JsValue,
+        options: Option<Object>,
+    ) -> Result<JsValue, JsValue> {
+        let name = match op {
+            0 => ":db/add",
+            1 => ":db/retract",
+            2 => ":db/retractEntity",
+            other => {
+                return Err(js_error(&Error::Type(format!(
+                    "unknown operation code {other}"
+                ))))
+            }
+        };
+        let mut form = Vec::with_capacity(4);
+        form.push(crate::convert::string_value(name));
+        form.push(crate::convert::number_value(e));
+        if !a.is_undefined() {
+            form.push(from_js(&a, FromJs { ordered_maps: true }).js()?);
+            if !v.is_undefined() {
+                form.push(from_js(&v, FromJs { ordered_maps: true }).js()?);
+            }
+        }
+        self.transact_value(Value::Vector(vec![Value::Vector(form)]), options)
+    }
+
     /// The id of the transaction whose report `transact` or `transactJson` last returned as
     /// bare text.
     #[wasm_bindgen(js_name = lastTx)]
