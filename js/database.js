@@ -153,7 +153,14 @@ function transactRaw(raw, tx, options) {
   if (Array.isArray(tx) && tx.length === 1) {
     const op = tx[0];
     const code = opCode(op);
-    if (code >= 0) return TxReport.of(raw, raw.transactOp(code, op[1], op[2], op[3], options));
+    if (code >= 0) {
+      const v = op[3];
+      // A number crosses as a number; anything else (a string, a boolean, none) as itself.
+      const r = typeof v === 'number'
+        ? raw.transactOp(code, op[1], op[2], v, undefined, options)
+        : raw.transactOp(code, op[1], op[2], NaN, v, options);
+      return TxReport.of(raw, r);
+    }
   }
   if (typeof tx === 'object' && tx !== null && jsonExact(tx, 0)) {
     return TxReport.of(raw, raw.transactJson(JSON.stringify(tx), options));

@@ -448,17 +448,19 @@ impl RawDatabase {
 
     /// `transact` of tx data holding one list-form operation on plain values, handed over as its
     /// parts: `op` names the operation (0 `:db/add`, 1 `:db/retract`, 2 `:db/retractEntity`),
-    /// `e` is the entity id, `a` and `v` the attribute and value when the operation has them
-    /// (`undefined` where it has not). The same values as `transactJson` of
-    /// `[[op, e, a, v]]`, read as the value-by-value path reads them, without building and parsing
-    /// JSON text: the commonest small write (set one attribute, retract one entity) crosses as
-    /// numbers and at most two strings.
+    /// `e` is the entity id, `a` the attribute (`undefined` for `:db/retractEntity`), and the
+    /// value, if the operation has one, is `v_num` when that is a number (not NaN), else `v`
+    /// (`undefined`: none). The same values as `transactJson` of `[[op, e, a, v]]`, read as the
+    /// value-by-value path reads them, without building and parsing JSON text: the commonest small
+    /// write (set one attribute, retract one entity) crosses as numbers and at most two strings,
+    /// each asked for once.
     #[wasm_bindgen(js_name = transactOp)]
     pub fn transact_op(
         &self,
         op: u32,
         e: f64,
         a: JsValue,
+        v_num: f64,
         v: JsValue,
         options: Option<Object>,
     ) -> Result<JsValue, JsValue> {
@@ -472,13 +474,19 @@ impl RawDatabase {
                 ))))
             }
         };
+        let plain = |x: &JsValue| match x.as_string() {
+            Some(s) => Ok(crate::convert::string_value(&s)),
+            None => from_js(x, FromJs { ordered_maps: true }).js(),
+        };
         let mut form = Vec::with_capacity(4);
         form.push(crate::convert::string_value(name));
         form.push(crate::convert::number_value(e));
         if !a.is_undefined() {
-            form.push(from_js(&a, FromJs { ordered_maps: true }).js()?);
-            if !v.is_undefined() {
-                form.push(from_js(&v, FromJs { ordered_maps: true }).js()?);
+            form.push(plain(&a)?);
+            if !v_num.is_nan() {
+                form.push(crate::convert::number_value(v_num));
+            } else if !v.is_undefined() {
+                form.push(plain(&v)?);
             }
         }
         self.transact_value(Value::Vector(vec![Value::Vector(form)]), options)
