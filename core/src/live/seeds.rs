@@ -45,17 +45,17 @@ fn clause_seeds(
     match c {
         Clause::Pattern(p) if p.transitive.is_some() => transitive_seeds(p, change, out),
         Clause::Pattern(p) => {
-            let mut rows = Rel {
-                vars: pattern_vars(p),
-                rows: Vec::new(),
-            };
+            let mut rows = Vec::new();
             for d in change.datoms {
                 if let Some(row) = match_datom(p, d, &change.new)? {
-                    rows.rows.push(row);
+                    rows.push(row);
                 }
             }
-            if !rows.rows.is_empty() {
-                out.push(rows);
+            if !rows.is_empty() {
+                out.push(Rel {
+                    vars: pattern_vars(p),
+                    rows,
+                });
             }
             Ok(())
         }
@@ -131,6 +131,13 @@ fn pattern_vars(p: &Pattern) -> Vec<Var> {
 
 /// The values `p` binds when it matches datom `d`, or `None` if it does not match.
 fn match_datom(p: &Pattern, d: &Datom, view: &View<'_>) -> Result<Option<Vec<Value>>> {
+    // Most of a query's patterns name an attribute other than the datom's: they are turned away
+    // before anything is built (the comparison below would find the same).
+    if let Some(Term::Const(c)) = p.terms.get(1) {
+        if !matches!(c, Value::Keyword(a) if *a == d.a) {
+            return Ok(None);
+        }
+    }
     let mut vals = alloc::vec![
         Value::Int(d.e as i64),
         Value::Keyword(d.a.clone()),

@@ -59,6 +59,11 @@ impl Rel {
 
     /// Natural join with `other` on their shared variables (hash join, built on the smaller side).
     pub fn join(self, other: Rel) -> Rel {
+        // The unit relation (no variables, one empty row) joins to the other side unchanged: a
+        // live query's update starts each evaluation so, from its seed.
+        if self.vars.is_empty() && self.rows.len() == 1 {
+            return other;
+        }
         let shared: Vec<Var> = self
             .vars
             .iter()
