@@ -178,3 +178,30 @@ pub fn bind_vars<'a>(
             .collect(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Value;
+    use alloc::vec;
+
+    /// Joining the unit relation changes nothing, whichever side it is on, and a relation with
+    /// no variables but no rows is not the unit: it empties the join.
+    #[test]
+    fn unit_joins_leave_the_other_side_as_it_is() {
+        let r = Rel {
+            vars: vec![Var::new("?e"), Var::new("?a")],
+            rows: vec![
+                vec![Value::Int(1), Value::Int(30)],
+                vec![Value::Int(2), Value::Int(40)],
+            ],
+        };
+        assert_eq!(Rel::unit().join(r.clone()), r);
+        assert_eq!(r.clone().join(Rel::unit()), r);
+        let none = Rel {
+            vars: Vec::new(),
+            rows: Vec::new(),
+        };
+        assert!(none.join(r).rows.is_empty());
+    }
+}
