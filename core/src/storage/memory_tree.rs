@@ -127,7 +127,7 @@ impl Tree {
     /// last), in key order, until it returns false. Returns false if the visit stopped there (`f`
     /// said so, or the end was reached), true if it read to the map's end.
     pub fn visit(&self, start: &Key, end: Option<&Key>, f: &mut Visitor<'_>) -> Result<bool> {
-        visit(&self.root, Some(start), end, None, f)
+        visit(&self.root, Some(Probe::new(start)), end, None, f)
     }
 
     /// The entries from `start` (inclusive) to `end` (exclusive; `None`: to the last), in key
@@ -144,14 +144,14 @@ impl Tree {
             forward,
             last_leaf: false,
         };
-        let (start_probe, end_probe) = (Probe::new(start), end.map(Probe::new));
+        let probe = Probe::new(if forward { start } else { end.unwrap_or(start) });
         let mut node = &self.root;
         loop {
             match node {
                 Node::Inner(inner) => {
-                    let i = match (forward, end_probe) {
-                        (true, _) => inner.child_of(start_probe),
-                        (false, Some(end)) => inner.seps.below(end),
+                    let i = match (forward, end) {
+                        (true, _) => inner.child_of(probe),
+                        (false, Some(_)) => inner.seps.below(probe),
                         (false, None) => inner.kids.len() - 1,
                     };
                     range.path.push((inner, i));
@@ -177,18 +177,18 @@ impl Tree {
 /// query) allocates nothing, where [`Range`] keeps a path.
 fn visit(
     node: &Node,
-    start: Option<&Key>,
+    start: Option<Probe<'_>>,
     end: Option<&Key>,
     hi: Option<&Key>,
     f: &mut Visitor<'_>,
 ) -> Result<bool> {
     match node {
         Node::Leaf(entries) => {
-            let from = start.map_or(0, |s| entries.partition_point(|e| e.0 < *s));
+            let from = start.map_or(0, |s| entries.partition_point(|e| e.0 < *s.key));
             read_leaf(entries, from, end, hi, f)
         }
         Node::Inner(inner) => {
-            let first = start.map_or(0, |s| inner.child_of(Probe::new(s)));
+            let first = start.map_or(0, |s| inner.child_of(s));
             for (j, kid) in inner.kids.iter().enumerate().skip(first) {
                 // A child whose keys all lie at or past `end` is not entered: its leaf is likely
                 // out of cache.
