@@ -65,8 +65,8 @@ class TxReport {
   }
 
   /**
-   * The report of a transaction `raw` (the engine) just committed, from what its `transact` or
-   * `transactJson` returned (web/src/database.rs): most often the datoms' text alone, the two
+   * The report of a transaction `raw` (the engine) just committed, from what its `transact`,
+   * `transactJson` or `transactOp` returned (web/src/database.rs): most often the datoms' text alone, the two
    * numbers then asked for; else (tempids of its own, or ids past 2^53) the array
    * `[tx, txInstant (ms), [tempid, id, …], datoms (text)]`, which is also how listeners get it.
    */

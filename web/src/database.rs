@@ -184,7 +184,7 @@ fn plain_report(r: &TxReport) -> bool {
         })
 }
 
-/// A transaction report as the array `[tx, txInstant (ms), tempids, txDataHex]`, `tempids` a flat
+/// A transaction report as the array `[tx, txInstant (ms), tempids, txDataText]`, `tempids` a flat
 /// `[tempid, id, …]` array; the JS layer (`TxReport` in js/database.js) turns it into
 /// `{tx, txInstant, tempids, txData}`: one value across the boundary instead of one per field, a
 /// `Date` made in JS. (A report without tempids of its own crosses more cheaply: see
@@ -492,8 +492,8 @@ impl RawDatabase {
         self.transact_value(Value::Vector(vec![Value::Vector(form)]), options)
     }
 
-    /// The id of the transaction whose report `transact` or `transactJson` last returned as
-    /// bare text.
+    /// The id of the transaction whose report `transact`, `transactJson` or `transactOp` last
+    /// returned as bare text.
     #[wasm_bindgen(js_name = lastTx)]
     pub fn last_tx(&self) -> f64 {
         self.last.get().0

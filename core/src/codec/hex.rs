@@ -1,5 +1,4 @@
-//! Bytes as hex text: the form `#dfdb/bytes "0aff"` prints them in, and the form the npm package
-//! hands a transaction's datoms to JS in.
+//! Bytes as hex text: the form `#dfdb/bytes "0aff"` prints them in.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -10,8 +9,7 @@ use alloc::vec::Vec;
 /// assert_eq!(dfdb_core::codec::hex::encode(&[10, 255]), "0aff");
 /// ```
 pub fn encode(bytes: &[u8]) -> String {
-    // A nibble's digit by arithmetic, not `char::from_digit`'s general radix (a transaction's
-    // report crosses to JS in this form).
+    // A nibble's digit by arithmetic, not `char::from_digit`'s general radix.
     let digit = |n: u8| char::from(if n < 10 { b'0' + n } else { b'a' + (n - 10) });
     let mut s = String::with_capacity(bytes.len() * 2);
     for &b in bytes {
